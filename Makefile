@@ -1,0 +1,39 @@
+# Everything installs itself into .venv: a fresh machine needs only python3.11 and pip.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test lint typecheck unit bench mutants clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/nemo-fake serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check mock_server client tests benchmarks
+	$(BIN)/ruff format --check mock_server client tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 --cov --cov-report=term --cov-fail-under=95
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+mutants: $(STAMP)
+	$(BIN)/python -m tests.mutants
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage .pytest_cache

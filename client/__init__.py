@@ -1,0 +1,1 @@
+"""The thin reference client of the NemoVideo API."""

@@ -1,0 +1,114 @@
+"""One clock for all API time: real, scaled (time_scale) or manual (tests advance it).
+
+API time is epoch seconds. Nothing in the fake reads `time.time()` directly; jobs derive
+their state from (start, duration, clock.now()) on read, and streams wait with
+`await clock.sleep_until(t)`, which wakes early when the clock is advanced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Literal
+
+ClockMode = Literal["real", "scaled", "manual"]
+
+# A fixed epoch for the manual clock, so seeded runs print identical timestamps.
+MANUAL_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+class Clock:
+    def __init__(
+        self, mode: ClockMode = "real", time_scale: float = 1.0, start: float | None = None
+    ) -> None:
+        self._lock = threading.Lock()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._configure(mode, time_scale, start)
+
+    def _configure(self, mode: ClockMode, time_scale: float, start: float | None) -> None:
+        if time_scale <= 0:
+            raise ValueError("time_scale must be > 0")
+        if mode == "real":
+            time_scale = 1.0
+        self.mode: ClockMode = mode
+        self.time_scale = time_scale
+        if start is None:
+            start = MANUAL_EPOCH if mode == "manual" else time.time()
+        self._api_anchor = start
+        self._real_anchor = time.monotonic()
+        self._offset = 0.0
+
+    def reconfigure(self, mode: ClockMode, time_scale: float, start: float | None = None) -> None:
+        """Switch mode keeping API time continuous (unless a new start is given)."""
+        with self._lock:
+            current = self._now_locked()
+            self._configure(mode, time_scale, current if start is None else start)
+        self._wake_all()
+
+    def _now_locked(self) -> float:
+        if self.mode == "manual":
+            return self._api_anchor + self._offset
+        elapsed_real = time.monotonic() - self._real_anchor
+        return self._api_anchor + elapsed_real / self.time_scale + self._offset
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now_locked()
+
+    def now_ms(self) -> int:
+        return int(self.now() * 1000)
+
+    def advance(self, seconds: float) -> float:
+        """Move API time forward (any mode); wakes every sleeper. Returns the new now()."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+            now = self._now_locked()
+        self._wake_all()
+        return now
+
+    def real_seconds(self, api_seconds: float) -> float | None:
+        """Real seconds that `api_seconds` of API time take; None when only advance() moves it."""
+        if self.mode == "manual":
+            return None
+        return max(0.0, api_seconds * self.time_scale)
+
+    def _wake_all(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        for loop, event in waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # loop closed: its sleeper is gone
+                pass
+
+    async def sleep_until(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            remaining = deadline - self.now()
+            if remaining <= 0:
+                return
+            event = asyncio.Event()
+            key = (loop, event)
+            with self._lock:
+                self._waiters.add(key)
+            try:
+                timeout = self.real_seconds(remaining)
+                try:
+                    await asyncio.wait_for(event.wait(), timeout=timeout)
+                except TimeoutError:
+                    pass
+            finally:
+                with self._lock:
+                    self._waiters.discard(key)
+
+    async def sleep(self, api_seconds: float) -> None:
+        await self.sleep_until(self.now() + api_seconds)
+
+    @property
+    def sleepers(self) -> int:
+        """How many coroutines wait on API time (tests use it to know a stream is parked)."""
+        with self._lock:
+            return len(self._waiters)

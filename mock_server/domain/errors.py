@@ -1,0 +1,100 @@
+"""Domain errors: each documented failure, with its business code and its HTTP status.
+
+`code` is the envelope's code; `mapped_status` is the HTTP status in the `mapped`
+error-status dialect (in `ok200` business codes ride on HTTP 200). `http_only` errors are
+documented as plain HTTP statuses and use theirs in every dialect.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+ACCEPTED_FORMATS = {
+    "video": ["mp4", "mov", "avi", "webm", "mkv"],
+    "image": ["jpg", "jpeg", "png", "gif", "webp"],
+    "audio": ["mp3", "wav", "m4a", "aac"],
+}
+
+
+class FakeError(Exception):
+    code: ClassVar[int] = 500
+    mapped_status: ClassVar[int] = 500
+    http_only: ClassVar[bool] = False
+    default_message: ClassVar[str] = "internal error"
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+class TokenInvalid(FakeError):
+    code, mapped_status = 1001, 401
+    default_message = "Token expired or invalid; request a new one via /api/auth/anonymous-token"
+
+
+class SessionNotFound(FakeError):
+    code, mapped_status = 1002, 404
+    default_message = "Session not found"
+
+
+class InsufficientCredits(FakeError):
+    code, mapped_status = 2001, 402
+    default_message = "Insufficient credits"
+
+
+class UnsupportedFileType(FakeError):
+    code, mapped_status = 4001, 415
+    default_message = "Unsupported file type"
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        details.setdefault("accepted", ACCEPTED_FORMATS)
+        super().__init__(message, **details)
+
+
+class FileTooLarge(FakeError):
+    code, mapped_status = 4002, 413
+    default_message = "File too large"
+
+
+class BadRequest(FakeError):
+    code, mapped_status, http_only = 400, 400, True
+    default_message = "Bad request"
+
+
+class ExportBlocked(FakeError):
+    code, mapped_status, http_only = 402, 402, True
+    default_message = "Free plan export blocked: register to unlock export (not a credits issue)"
+
+
+class RateLimited(FakeError):
+    code, mapped_status, http_only = 429, 429, True
+    default_message = "Too many requests; retry in 30s once"
+
+
+class RenderNotFound(FakeError):
+    code, mapped_status, http_only = 404, 404, True
+    default_message = "Render job not found"
+
+
+class DuplicateRenderId(FakeError):
+    code, mapped_status, http_only = 409, 409, True
+    default_message = "Render id already exists; retry once with a new id"
+
+
+class Busy(FakeError):
+    """A second message while the session's agent is still running."""
+
+    code, mapped_status, http_only = 409, 409, True
+    default_message = "A turn is already running in this session; wait for it to finish"
+
+
+class InjectedServerError(FakeError):
+    code, mapped_status, http_only = 500, 500, True
+    default_message = "Injected server error"
+
+
+BUSINESS_CODES: dict[int, type[FakeError]] = {
+    cls.code: cls
+    for cls in (TokenInvalid, SessionNotFound, InsufficientCredits, UnsupportedFileType, FileTooLarge)
+}
