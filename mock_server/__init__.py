@@ -2,7 +2,9 @@
 
 from mock_server.config import FakeConfig
 
-__all__ = ["FakeConfig", "create_app"]
+__version__ = "0.1.0"
+
+__all__ = ["FakeConfig", "__version__", "create_app"]
 
 
 def __getattr__(name: str) -> object:

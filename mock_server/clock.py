@@ -112,3 +112,10 @@ class Clock:
         """How many coroutines wait on API time (tests use it to know a stream is parked)."""
         with self._lock:
             return len(self._waiters)
+
+
+def iso(epoch: float) -> str:
+    """RFC 3339 UTC with a Z, as the API's `expires_at` shows."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -48,7 +48,7 @@ class UnsupportedFileType(FakeError):
     default_message = "Unsupported file type"
 
     def __init__(self, message: str | None = None, **details: Any) -> None:
-        details.setdefault("accepted", ACCEPTED_FORMATS)
+        details.setdefault("accepted_formats", ACCEPTED_FORMATS)
         super().__init__(message, **details)
 
 

@@ -1,0 +1,184 @@
+"""Render jobs: submit, poll, cancel; status derived on read from (submit time, duration,
+now) and reconciled with the real output file (never `completed` before it exists)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from client.draft import Draft
+from mock_server.domain.context import Context
+from mock_server.domain.errors import BadRequest, DuplicateRenderId, ExportBlocked, RenderNotFound
+from mock_server.domain.model import Account, Render, RenderStatus
+from mock_server.domain.sessions import Sessions
+
+OUTPUT_FORMATS = ("mp4", "mov")
+ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
+PENDING_SHARE = 0.1  # the first tenth of a render is queue time ("pending")
+
+
+class RenderBackend(Protocol):
+    """Produces the output file. `start` must not block; `check` fills in
+    `render.artifact` (and `size`, `media_duration`) or `render.artifact_error`."""
+
+    def start(self, render: Render) -> None: ...
+    def check(self, render: Render) -> None: ...
+    def forget(self, render: Render) -> None: ...
+
+
+class Renders:
+    def __init__(self, ctx: Context, sessions: Sessions, backend: RenderBackend) -> None:
+        self.ctx = ctx
+        self.sessions = sessions
+        self.backend = backend
+
+    def submit(self, account: Account, body: Any, attribution: dict[str, str]) -> Render:
+        if not isinstance(body, dict):
+            raise BadRequest("Body must be a JSON object {id, sessionId, draft, output}")
+        self._check_export_allowed(account, attribution)
+        render_id, session_id, draft = body.get("id"), body.get("sessionId"), body.get("draft")
+        if not isinstance(render_id, str) or not render_id.strip() or len(render_id) > 128:
+            raise BadRequest("id must be a non-empty string such as render_<timestamp>")
+        if not isinstance(session_id, str | int) or isinstance(session_id, bool):
+            raise BadRequest("sessionId must be the session id string")
+        session = self.sessions.get(account, str(session_id))
+        if not isinstance(draft, dict):
+            raise BadRequest("draft must be the draft object from the session state")
+        output = body.get("output") or {}
+        if not isinstance(output, dict):
+            raise BadRequest("output must be an object like {format: 'mp4', quality: 'high'}")
+        fmt = output.get("format", "mp4")
+        if fmt not in OUTPUT_FORMATS:
+            raise BadRequest(f"Unsupported output.format {fmt!r}; supported: {', '.join(OUTPUT_FORMATS)}")
+        try:
+            parsed = Draft.parse(draft)
+        except ValidationError as exc:
+            raise BadRequest(f"Draft is malformed: {_first_error(exc)}") from None
+        if not parsed.exportable:
+            raise BadRequest("Draft is not exportable: it needs draft.t with at least one non-empty sg")
+        if self.ctx.store.render(render_id) is not None:
+            raise DuplicateRenderId(f"Render id {render_id} already exists; retry once with a new id")
+        cfg = self.ctx.config
+        chance = self.ctx.rng("render", render_id)
+        render = Render(
+            render_id=render_id,
+            user_id=account.user_id,
+            session_id=session.session_id,
+            draft=draft,
+            output={"format": fmt, **{k: v for k, v in output.items() if k != "format"}},
+            submitted_at=self.ctx.clock.now(),
+            duration=chance.uniform(*cfg.render_seconds),
+            will_fail=chance.random() < cfg.render_failure_rate,
+            canvas=dict(session.canvas_config),
+        )
+        self.ctx.store.put_render(render)
+        if not render.will_fail:
+            self.backend.start(render)
+        return render
+
+    def get(self, account: Account, render_id: str) -> Render:
+        render = self.ctx.store.render(render_id)
+        if render is None or render.user_id != account.user_id:
+            raise RenderNotFound(f"Render job not found: {render_id}")
+        return render
+
+    def cancel(self, account: Account, render_id: str) -> Render:
+        render = self.get(account, render_id)
+        status, _ = self.status(render)
+        if status in ("pending", "processing"):
+            render.cancelled_at = self.ctx.clock.now()
+            self.backend.forget(render)
+            self.ctx.store.put_render(render)
+        return render
+
+    def status(self, render: Render) -> tuple[RenderStatus, int]:
+        now = self.ctx.clock.now()
+        at = now if render.cancelled_at is None else render.cancelled_at
+        elapsed = at - render.submitted_at
+        if render.cancelled_at is not None:
+            return "cancelled", _progress(elapsed, render.duration)
+        if elapsed < render.duration * PENDING_SHARE:
+            return "pending", 5
+        if elapsed < render.duration:
+            return "processing", _progress(elapsed, render.duration)
+        if render.will_fail:
+            return "failed", _progress(render.duration * 0.9, render.duration)
+        if render.artifact is None and render.artifact_error is None:
+            self.backend.check(render)
+        if render.artifact_error is not None:
+            return "failed", 99
+        if render.artifact is None:
+            return "processing", 99  # API time is up but the encoder is not: keep waiting
+        if render.ready_at is None:
+            render.ready_at = max(now, render.submitted_at + render.duration)
+        return "completed", 100
+
+    def view(self, render: Render) -> dict[str, Any]:
+        status, progress = self.status(render)
+        view: dict[str, Any] = {
+            "id": render.render_id,
+            "status": status,
+            "progress": progress,
+            "createdAt": int(render.submitted_at * 1000),
+        }
+        if status == "completed" and render.ready_at is not None:
+            view["completedAt"] = int(render.ready_at * 1000)
+        if status == "failed":
+            view["error"] = render.artifact_error or "Render failed: the render node reported an error"
+        return view
+
+    def artifact(self, account: Account | None, render_id: str) -> Render:
+        """A completed render's file (owner-checked when `account` is given)."""
+        render = self.ctx.store.render(render_id)
+        if render is None or (account is not None and render.user_id != account.user_id):
+            raise RenderNotFound(f"Render job not found: {render_id}")
+        status, _ = self.status(render)
+        if status != "completed" or render.artifact is None:
+            raise RenderNotFound(f"Render {render_id} has no output yet (status {status})")
+        return render
+
+    def _check_export_allowed(self, account: Account, attribution: dict[str, str]) -> None:
+        if account.plan == "free":
+            raise ExportBlocked("Free plan export blocked: register or upgrade to unlock export")
+        rule = self.ctx.config.attribution_402
+        missing = [h for h in ATTRIBUTION_HEADERS if not attribution.get(h)]
+        if not missing or rule == "off":
+            return
+        if rule == "always" or (account.kind == "anonymous" and account.available == 0):
+            raise ExportBlocked(
+                "Export blocked: missing attribution headers "
+                + ", ".join(h.title() for h in missing)
+                + " (a plan/attribution problem, not credits)"
+            )
+
+
+def _progress(elapsed: float, duration: float) -> int:
+    if duration <= 0:
+        return 99
+    return max(5, min(99, 5 + int(90 * elapsed / duration)))
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+class PlaceholderBackend:
+    """Writes a small placeholder file at once (used until media rendering is wired)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+
+    def start(self, render: Render) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / f"{render.render_id}.{render.output['format']}"
+        path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16)
+        render.artifact, render.size = path, path.stat().st_size
+
+    def check(self, render: Render) -> None:
+        return None
+
+    def forget(self, render: Render) -> None:
+        return None

@@ -1,0 +1,120 @@
+"""State behind a small interface. In memory is the embedded default; a shared store
+(SQLite, Redis) implements the same methods without touching routers or the agent."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import defaultdict
+
+from mock_server.domain.model import Account, Hold, MediaFile, Render, Session, Token
+
+
+class Store(ABC):
+    @abstractmethod
+    def clear(self) -> None: ...
+
+    # accounts and tokens
+    @abstractmethod
+    def put_account(self, account: Account) -> None: ...
+    @abstractmethod
+    def account(self, user_id: str) -> Account | None: ...
+    @abstractmethod
+    def put_token(self, token: Token) -> None: ...
+    @abstractmethod
+    def token(self, value: str) -> Token | None: ...
+
+    # rate-limit windows: append an event time, list the times under a key
+    @abstractmethod
+    def hit(self, key: str, at: float) -> None: ...
+    @abstractmethod
+    def hits(self, key: str) -> list[float]: ...
+
+    # credits holds
+    @abstractmethod
+    def put_hold(self, hold: Hold) -> None: ...
+    @abstractmethod
+    def hold(self, ref: str) -> Hold | None: ...
+
+    # sessions, media, renders
+    @abstractmethod
+    def put_session(self, session: Session) -> None: ...
+    @abstractmethod
+    def session(self, session_id: str) -> Session | None: ...
+    @abstractmethod
+    def sessions_of(self, user_id: str) -> list[Session]: ...
+    @abstractmethod
+    def put_media(self, media: MediaFile) -> None: ...
+    @abstractmethod
+    def media(self, media_id: str) -> MediaFile | None: ...
+    @abstractmethod
+    def put_render(self, render: Render) -> None: ...
+    @abstractmethod
+    def render(self, render_id: str) -> Render | None: ...
+
+    # per-scope counters, for interleaving-independent id derivation
+    @abstractmethod
+    def next_count(self, scope: str) -> int: ...
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._accounts: dict[str, Account] = {}
+        self._tokens: dict[str, Token] = {}
+        self._hits: defaultdict[str, list[float]] = defaultdict(list)
+        self._holds: dict[str, Hold] = {}
+        self._sessions: dict[str, Session] = {}
+        self._media: dict[str, MediaFile] = {}
+        self._renders: dict[str, Render] = {}
+        self._counters: defaultdict[str, int] = defaultdict(int)
+
+    def put_account(self, account: Account) -> None:
+        self._accounts[account.user_id] = account
+
+    def account(self, user_id: str) -> Account | None:
+        return self._accounts.get(user_id)
+
+    def put_token(self, token: Token) -> None:
+        self._tokens[token.value] = token
+
+    def token(self, value: str) -> Token | None:
+        return self._tokens.get(value)
+
+    def hit(self, key: str, at: float) -> None:
+        self._hits[key].append(at)
+
+    def hits(self, key: str) -> list[float]:
+        return list(self._hits.get(key, ()))
+
+    def put_hold(self, hold: Hold) -> None:
+        self._holds[hold.ref] = hold
+
+    def hold(self, ref: str) -> Hold | None:
+        return self._holds.get(ref)
+
+    def put_session(self, session: Session) -> None:
+        self._sessions[session.session_id] = session
+
+    def session(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    def sessions_of(self, user_id: str) -> list[Session]:
+        return [s for s in self._sessions.values() if s.user_id == user_id]
+
+    def put_media(self, media: MediaFile) -> None:
+        self._media[media.media_id] = media
+
+    def media(self, media_id: str) -> MediaFile | None:
+        return self._media.get(media_id)
+
+    def put_render(self, render: Render) -> None:
+        self._renders[render.render_id] = render
+
+    def render(self, render_id: str) -> Render | None:
+        return self._renders.get(render_id)
+
+    def next_count(self, scope: str) -> int:
+        self._counters[scope] += 1
+        return self._counters[scope]

@@ -1,0 +1,194 @@
+"""Uploads: the documented allow-list, probing, and adding files to the session.
+
+The HTTP layer streams bodies to disk (enforcing the size limit while streaming) and
+hands finished files here; nothing in this module holds an upload in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlparse
+
+from mock_server import rng
+from mock_server.clock import iso
+from mock_server.domain.context import Context
+from mock_server.domain.errors import ACCEPTED_FORMATS, BadRequest, UnsupportedFileType
+from mock_server.domain.model import Account, MediaFile, Session
+
+KIND_BY_EXTENSION = {ext: kind for kind, exts in ACCEPTED_FORMATS.items() for ext in exts}
+ACCEPTED_LIST = ", ".join(ext for exts in ACCEPTED_FORMATS.values() for ext in exts)
+
+
+class Probed(Protocol):
+    file_type: str
+    duration: float
+    width: int
+    height: int
+    fps: float
+    hash: str
+    size: int
+
+
+Prober = Callable[[Path, str], Probed]
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    path: Path
+    size: int
+    content_type: str | None
+
+
+def extension_kind(filename: str) -> str:
+    """The accepted kind for `filename`, or 4001 listing what is accepted."""
+    ext = Path(filename).suffix.lower().lstrip(".")
+    kind = KIND_BY_EXTENSION.get(ext)
+    if kind is None:
+        raise UnsupportedFileType(
+            f"Unsupported file type {('.' + ext) if ext else '(no extension)'} for {filename!r}; "
+            f"accepted: {ACCEPTED_LIST}"
+        )
+    return kind
+
+
+def check_mime(filename: str, kind: str, content_type: str | None) -> None:
+    if not content_type:
+        return
+    major = content_type.split(";")[0].strip().lower()
+    if major in ("application/octet-stream", ""):
+        return
+    if not major.startswith(f"{kind}/"):
+        raise UnsupportedFileType(
+            f"{filename!r} was sent as {major}, which is not a {kind} type; accepted: {ACCEPTED_LIST}"
+        )
+
+
+class Uploads:
+    def __init__(self, ctx: Context, probe: Prober) -> None:
+        self.ctx = ctx
+        self.probe = probe
+
+    def stage_files(self, files: list[IncomingFile]) -> list[tuple[IncomingFile, Probed]]:
+        """Check and probe every file; touches no state (callers run it off the event loop).
+        A bad file raises before anything is added, so the session is never half-updated."""
+        if not files:
+            raise BadRequest("No files: send multipart field 'files' (repeatable) or JSON {urls:[...]}")
+        staged: list[tuple[IncomingFile, Probed]] = []
+        for incoming in files:
+            kind = extension_kind(incoming.filename)
+            check_mime(incoming.filename, kind, incoming.content_type)
+            staged.append((incoming, self.probe(incoming.path, incoming.filename)))
+        return staged
+
+    def add_files(
+        self,
+        account: Account,
+        session: Session,
+        staged: list[tuple[IncomingFile, Probed]],
+        base_url: str,
+    ) -> list[dict[str, Any]]:
+        return [self._store(account, session, inc, probed, base_url) for inc, probed in staged]
+
+    def add_urls(
+        self, account: Account, session: Session, urls: Any, base_url: str
+    ) -> list[dict[str, Any]]:
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+            raise BadRequest("urls must be a non-empty list of URL strings")
+        staged: list[tuple[str, str, str]] = []
+        for url in urls:
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https", "file"):
+                raise BadRequest(f"Not an http(s) or file URL: {url!r}")
+            filename = Path(unquote(parsed.path)).name or "file"
+            staged.append((url, filename, extension_kind(filename)))
+        return [self._store_url(account, session, url, name, kind, base_url) for url, name, kind in staged]
+
+    def _store(
+        self, account: Account, session: Session, incoming: IncomingFile, probed: Probed, base_url: str
+    ) -> dict[str, Any]:
+        media_id = self._media_id(account)
+        target = self.ctx.data_dir / "media" / media_id / _safe_name(incoming.filename)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(incoming.path), target)
+        media = MediaFile(
+            media_id=media_id,
+            user_id=account.user_id,
+            session_id=session.session_id,
+            filename=incoming.filename,
+            path=target,
+            file_type=probed.file_type,
+            duration=probed.duration,
+            width=probed.width,
+            height=probed.height,
+            fps=probed.fps,
+            hash=probed.hash,
+            size=probed.size,
+            source="upload",
+            created_at=self.ctx.clock.now(),
+        )
+        return self._register(session, media, base_url)
+
+    def _store_url(
+        self, account: Account, session: Session, url: str, filename: str, kind: str, base_url: str
+    ) -> dict[str, Any]:
+        local = _local_path(url)
+        if local is not None:
+            probed = self.probe(local, filename)
+            values = {k: getattr(probed, k) for k in ("file_type", "duration", "width", "height", "fps", "hash", "size")}
+        else:
+            # No network from the fake: record what the URL declares.
+            digest = hashlib.sha256(url.encode()).hexdigest()
+            values = {"file_type": kind, "duration": 0.0, "width": 0, "height": 0, "fps": 0.0, "hash": digest, "size": 0}
+        media = MediaFile(
+            media_id=self._media_id(account),
+            user_id=account.user_id,
+            session_id=session.session_id,
+            filename=filename,
+            path=local,
+            source="url",
+            created_at=self.ctx.clock.now(),
+            url=url,
+            **values,
+        )
+        return self._register(session, media, base_url)
+
+    def _register(self, session: Session, media: MediaFile, base_url: str) -> dict[str, Any]:
+        self.ctx.store.put_media(media)
+        info = media.info(media_url(base_url, media) if media.path else media.url or "")
+        session.video_infos.append(
+            {"id": media.media_id, **info, "source": media.source, "created_at": iso(media.created_at)}
+        )
+        self.ctx.store.put_session(session)
+        return info
+
+    def _media_id(self, account: Account) -> str:
+        return f"med_{rng.hex_id(self.ctx.counted_rng('media', account.user_id), 16)}"
+
+
+def media_url(base_url: str, media: MediaFile) -> str:
+    """Where the fake's CDN serves a stored file."""
+    from urllib.parse import quote
+
+    return f"{base_url.rstrip('/')}/media/{media.media_id}/{quote(media.filename)}"
+
+
+def _local_path(url: str) -> Path | None:
+    parsed = urlparse(url)
+    if parsed.scheme != "file":
+        return None
+    path = Path(unquote(parsed.path))
+    if not path.is_file():
+        raise BadRequest(f"No such local file: {url!r}")
+    return path
+
+
+def _safe_name(filename: str) -> str:
+    name = Path(filename.replace("\\", "/")).name.strip() or "file"
+    return name[:200]
+

@@ -1,0 +1,116 @@
+"""The Python API of the fake: everything the admin API does, as methods.
+
+    fake = Fake(FakeConfig(clock="manual", seed=7))
+    app = fake.app                    # ASGI app for uvicorn or an in-process transport
+    fake.advance(120); fake.faults.add(path="/run_sse", error_code=1001)
+    fake.journal.entries(path="/run_sse")
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mock_server.clock import Clock, iso
+from mock_server.config import FakeConfig
+from mock_server.domain.model import Account, Session, Token
+from mock_server.domain.renders import RenderBackend
+from mock_server.domain.service import NemoService
+from mock_server.domain.uploads import Prober
+from mock_server.faults import Faults
+from mock_server.journal import Journal
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+
+    from mock_server.http.routes_sse import RunAgentRequest
+
+FROZEN_KEYS = {"data_dir"}
+
+
+class Fake:
+    def __init__(self, config: FakeConfig | None = None) -> None:
+        self.config = config or FakeConfig()
+        self._own_data_dir = self.config.data_dir is None
+        self.data_dir = Path(self.config.data_dir or tempfile.mkdtemp(prefix="nemo-fake-"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.clock = Clock(self.config.clock_mode, self.config.time_scale, self.config.start_time)
+        self.journal = Journal()
+        self.faults = Faults(self.config.seed)
+        self.service = self._new_service()
+        self._app: FastAPI | None = None
+
+    # --- wiring
+    def _new_service(self) -> NemoService:
+        return NemoService(self.config, self.clock, self.data_dir, self._prober(), self._backend())
+
+    def _prober(self) -> Prober:
+        from mock_server.media.probe import probe
+
+        return probe
+
+    def _backend(self) -> RenderBackend:
+        from mock_server.render_backend import MediaRenderBackend
+
+        return MediaRenderBackend(self)
+
+    @property
+    def app(self) -> FastAPI:
+        if self._app is None:
+            from mock_server.app import build_app
+
+            self._app = build_app(self)
+        return self._app
+
+    # --- admin operations
+    def reset(self, seed: int | None = None) -> None:
+        with self.service.lock:
+            if seed is not None:
+                self.config = self.config.patched({"seed": seed})
+            self.service.store.clear()
+            self.journal.clear()
+            self.faults = Faults(self.config.seed)
+            for child in ("media", "renders", "tmp"):
+                shutil.rmtree(self.data_dir / child, ignore_errors=True)
+            self.clock.reconfigure(self.config.clock_mode, self.config.time_scale, self.config.start_time)
+            self.service = self._new_service()
+
+    def configure(self, **changes: Any) -> FakeConfig:
+        frozen = FROZEN_KEYS & changes.keys()
+        if frozen:
+            raise ValueError(f"{', '.join(sorted(frozen))} cannot change at run time; restart the fake")
+        new = self.config.patched(changes)
+        with self.service.lock:
+            self.config = new
+            self.service.ctx.config = new
+            self.faults.seed = new.seed
+            if {"clock", "time_scale", "start_time"} & changes.keys():
+                self.clock.reconfigure(new.clock_mode, new.time_scale, changes.get("start_time"))
+        return new
+
+    def advance(self, seconds: float) -> float:
+        return self.clock.advance(seconds)
+
+    def clock_info(self) -> dict[str, Any]:
+        now = self.clock.now()
+        return {"mode": self.clock.mode, "time_scale": self.clock.time_scale, "now": now, "now_iso": iso(now)}
+
+    def mint_account(self, **spec: Any) -> tuple[Token, Account]:
+        with self.service.lock:
+            return self.service.accounts.mint(**spec)
+
+    def close(self) -> None:
+        if self._own_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    # --- the agent stream (see mock_server/stream.py)
+    def agent_stream(
+        self, request: Request, account: Account, session: Session, run: RunAgentRequest
+    ) -> AsyncIterator[bytes]:
+        from mock_server.http.deps import base_url
+        from mock_server.stream import play_turn
+
+        return play_turn(self, account, session, run, base_url(request))

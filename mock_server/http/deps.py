@@ -1,0 +1,78 @@
+"""Request helpers shared by the routers: the fake, the caller's account, the body."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+
+from mock_server.domain.errors import BadRequest
+from mock_server.domain.model import Account
+
+if TYPE_CHECKING:
+    from mock_server.fake import Fake
+
+MAX_JSON_BODY = 8 * 1024 * 1024
+
+
+def fake_of(request: Request) -> Fake:
+    fake: Fake = request.app.state.fake
+    return fake
+
+
+def authenticate(request: Request) -> Account:
+    fake = fake_of(request)
+    with fake.service.lock:
+        account = fake.service.accounts.authenticate(request.headers.get("authorization"))
+    entry = request.scope.get("nemo.journal")
+    if entry is not None:
+        entry.user_id = account.user_id
+    return account
+
+
+def base_url(request: Request) -> str:
+    configured = fake_of(request).config.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def attribution(request: Request) -> dict[str, str]:
+    return {
+        name: request.headers.get(name, "")
+        for name in ("x-skill-source", "x-skill-version", "x-skill-platform")
+    }
+
+
+async def json_body(request: Request, *, required: bool = True) -> Any:
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_JSON_BODY:
+            raise BadRequest(f"JSON body larger than {MAX_JSON_BODY} bytes")
+    if not raw.strip():
+        if required:
+            raise BadRequest("Request body is empty; expected a JSON object")
+        return {}
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"Malformed JSON body: {exc}") from None
+
+
+def require_object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadRequest(f"{what} must be a JSON object")
+    return body
+
+
+def optional_str(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"{key} must be a string")
+    return value

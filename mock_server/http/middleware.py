@@ -1,0 +1,162 @@
+"""Pure-ASGI middleware (no BaseHTTPMiddleware: it buffers streams and costs throughput):
+journals every API request with secrets masked, and applies injected faults."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.domain.errors import BUSINESS_CODES, FakeError, InjectedServerError
+from mock_server.faults import Fault
+from mock_server.http.wire import dumps, error_body, error_status
+from mock_server.journal import JournalEntry, mask_headers, mask_text
+
+if TYPE_CHECKING:
+    from mock_server.fake import Fake
+
+CAPTURE = 16 * 1024  # bytes of each body kept for the journal
+ADMIN_PREFIX = "/_fake/"
+
+
+class StreamCut(Exception):
+    """Raised inside `send` to end a response mid-way (fault: drop / cut_after_events)."""
+
+
+class JournalFaultMiddleware:
+    def __init__(self, app: ASGIApp, fake: Fake) -> None:
+        self.app = app
+        self.fake = fake
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        client = scope.get("client")
+        entry = self.fake.journal.open(
+            time=self.fake.clock.now(),
+            method=method,
+            path=mask_text(path),
+            query=mask_text(scope.get("query_string", b"").decode("latin-1")),
+            headers=mask_headers(headers),
+            body=None,
+            client=client[0] if client else None,
+        )
+        scope["nemo.journal"] = entry
+        started = time.perf_counter()
+        request_body = bytearray()
+        content_type = headers.get("content-type", "")
+
+        async def receive_logged() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request_body) < CAPTURE:
+                request_body.extend(message.get("body", b"")[: CAPTURE - len(request_body)])
+            return message
+
+        fault = self.fake.faults.take(method, path)
+        try:
+            if fault is not None:
+                entry.fault_id = fault.id
+                if await self._apply_fault(fault, scope, send, entry):
+                    return
+            await self.app(scope, receive_logged, self._sender(send, entry, fault))
+            entry.completed = True
+        except StreamCut:
+            entry.extra["cut"] = True
+        finally:
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            if entry.body is None and request_body:
+                entry.body = _summarise(bytes(request_body), content_type)
+
+    async def _apply_fault(self, fault: Fault, scope: Scope, send: Send, entry: JournalEntry) -> bool:
+        """Apply latency, then answer for the app if the fault says so (returns True)."""
+        spec = fault.spec
+        if spec.latency:
+            await self.fake.clock.sleep(spec.latency)
+        if spec.drop:
+            entry.status = 200
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+            raise StreamCut()
+        if spec.error_code is None:
+            return False
+        error = _error_for(spec.error_code)
+        status = error_status(error, self.fake.config)
+        body = dumps(error_body(error, scope["path"]))
+        entry.status, entry.code, entry.completed = status, error.code, True
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if error.code == 429:
+            headers.append((b"retry-after", b"30"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+    def _sender(self, send: Send, entry: JournalEntry, fault: Fault | None) -> Send:
+        captured = bytearray()
+        cut_after = fault.spec.cut_after_events if fault else None
+        state = {"events": 0, "sse": False}
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+                for key, value in message.get("headers", []):
+                    if key.lower() == b"content-type" and value.startswith(b"text/event-stream"):
+                        state["sse"] = True
+                        entry.events = 0
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                if state["sse"]:
+                    frames = chunk.count(b"\n\n")
+                    if cut_after is not None and state["events"] + frames > cut_after:
+                        raise StreamCut()
+                    state["events"] += frames
+                    entry.events = state["events"]
+                elif len(captured) < CAPTURE:
+                    captured.extend(chunk[: CAPTURE - len(captured)])
+                if not message.get("more_body", False) and not state["sse"]:
+                    entry.code = _code_of(bytes(captured))
+            await send(message)
+
+        return send_logged
+
+
+def _error_for(code: int) -> FakeError:
+    if code in BUSINESS_CODES:
+        cls = BUSINESS_CODES[code]
+        return cls(f"{cls.default_message} (injected fault)")
+    from mock_server.domain import errors
+
+    by_status = {cls.code: cls for cls in (errors.BadRequest, errors.ExportBlocked, errors.RateLimited, errors.RenderNotFound, errors.DuplicateRenderId)}
+    if code in by_status:
+        return by_status[code](f"{by_status[code].default_message} (injected fault)")
+    error = InjectedServerError(f"Injected fault: HTTP {code}")
+    error.code = error.mapped_status = code  # type: ignore[misc]
+    return error
+
+
+def _code_of(body: bytes) -> int | None:
+    if not body.startswith(b"{"):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        code = data.get("code")
+        if isinstance(code, int):
+            return code
+        if data.get("success") is True:
+            return 0
+    return None
+
+
+def _summarise(body: bytes, content_type: str) -> Any:
+    if content_type.startswith("application/json") or body[:1] in (b"{", b"["):
+        try:
+            return json.loads(mask_text(body.decode()))
+        except ValueError:
+            return {"raw": mask_text(body[:512].decode("utf-8", "replace")), "size": len(body)}
+    return {"content_type": content_type, "size": len(body)}

@@ -1,0 +1,41 @@
+"""POST /api/auth/anonymous-token and POST /api/auth/claim-token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from mock_server.clock import iso
+from mock_server.http.deps import authenticate, client_ip, fake_of, json_body, optional_str, require_object
+from mock_server.http.wire import ok
+
+router = APIRouter()
+
+
+@router.post("/api/auth/anonymous-token")
+async def anonymous_token(request: Request) -> Response:
+    fake = fake_of(request)
+    with fake.service.lock:
+        token, account = fake.service.accounts.issue_anonymous(
+            request.headers.get("x-client-id"), client_ip(request)
+        )
+    return ok(
+        {
+            "token": token.value,
+            "user_id": account.user_id,
+            "expires_at": None if token.expires_at is None else iso(token.expires_at),
+            "credits": account.available,
+        }
+    )
+
+
+@router.post("/api/auth/claim-token")
+async def claim_token(request: Request) -> Response:
+    account = authenticate(request)
+    body = require_object(await json_body(request), "Body")
+    fake = fake_of(request)
+    with fake.service.lock:
+        claim = fake.service.sessions.claim(
+            account, optional_str(body, "task_id"), optional_str(body, "session_id")
+        )
+    return ok(claim)

@@ -1,0 +1,105 @@
+"""The render proxy: submit, poll (three documented shapes), cancel, download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse, Response
+
+from mock_server.domain.model import Render
+from mock_server.http.deps import attribution, authenticate, base_url, fake_of, json_body
+from mock_server.http.wire import JSONBytes, proxy_ok
+
+router = APIRouter()
+
+MIME = {"mp4": "video/mp4", "mov": "video/quicktime"}
+
+
+def output_url(request: Request, render: Render) -> str:
+    return f"{base_url(request)}/render-result/{render.render_id}.{render.output['format']}"
+
+
+def poll_body(request: Request, render: Render, view: dict[str, Any]) -> dict[str, Any]:
+    """The poll response in the configured dialect (API notes §7, CONFLICT a/b/c)."""
+    dialect = fake_of(request).config.render_poll
+    data = dict(view)
+    output: dict[str, Any] | None = None
+    if view["status"] == "completed":
+        data["outputUrl"] = output_url(request, render)
+        output = {"url": data["outputUrl"], "duration": render.media_duration, "size": render.size}
+    if dialect == "legacy":
+        legacy: dict[str, Any] = {"taskId": render.render_id, "status": view["status"], "progress": view["progress"]}
+        if output:
+            legacy["output"] = output
+        if "error" in view:
+            legacy["error"] = view["error"]
+        return legacy
+    if dialect == "compat":
+        top: dict[str, Any] = {"taskId": render.render_id, "status": view["status"], "progress": view["progress"]}
+        if output:
+            data["output"] = output
+            top["output"] = output
+        return {"success": True, "data": data, **top}
+    return {"success": True, "data": data}
+
+
+@router.post("/api/render/proxy/lambda")
+async def submit(request: Request) -> Response:
+    account = authenticate(request)
+    body = await json_body(request)
+    fake = fake_of(request)
+    with fake.service.lock:
+        render = fake.service.renders.submit(account, body, attribution(request))
+        view = fake.service.renders.view(render)
+    return proxy_ok({"id": view["id"], "status": view["status"], "progress": view["progress"]})
+
+
+@router.get("/api/render/proxy/lambda/{render_id}")
+async def poll(request: Request, render_id: str) -> Response:
+    account = authenticate(request)
+    fake = fake_of(request)
+    with fake.service.lock:
+        render = fake.service.renders.get(account, render_id)
+        view = fake.service.renders.view(render)
+    return JSONBytes(poll_body(request, render, view))
+
+
+@router.post("/api/render/proxy/lambda/{render_id}/cancel")
+async def cancel(request: Request, render_id: str) -> Response:
+    account = authenticate(request)
+    fake = fake_of(request)
+    with fake.service.lock:
+        render = fake.service.renders.cancel(account, render_id)
+        view = fake.service.renders.view(render)
+    return proxy_ok(view)
+
+
+def _file(render: Render) -> FileResponse:
+    assert render.artifact is not None
+    fmt = render.output["format"]
+    return FileResponse(
+        render.artifact,
+        media_type=MIME.get(fmt, "application/octet-stream"),
+        filename=f"{render.render_id}.{fmt}",
+        content_disposition_type="inline",
+    )
+
+
+@router.api_route("/api/render/proxy/{render_id}/download", methods=["GET", "HEAD"])
+async def download(request: Request, render_id: str) -> Response:
+    account = authenticate(request)
+    fake = fake_of(request)
+    with fake.service.lock:
+        render = fake.service.renders.artifact(account, render_id)
+    return _file(render)
+
+
+@router.api_route("/render-result/{name}", methods=["GET", "HEAD"])
+async def render_result(request: Request, name: str) -> Response:
+    """The public, CDN-like output URL (no auth, like a signed static URL)."""
+    render_id = name.rsplit(".", 1)[0]
+    fake = fake_of(request)
+    with fake.service.lock:
+        render = fake.service.renders.artifact(None, render_id)
+    return _file(render)

@@ -1,0 +1,45 @@
+"""Sessions, state and credits: create-session, GET state, GET credits."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from mock_server.domain.errors import BadRequest
+from mock_server.http.deps import authenticate, fake_of, json_body, optional_str, require_object
+from mock_server.http.wire import ok
+
+router = APIRouter()
+
+
+@router.post("/api/tasks/me/with-session/nemo_agent")
+async def create_session(request: Request) -> Response:
+    account = authenticate(request)
+    body = require_object(await json_body(request, required=False), "Body")
+    task_name = body.get("task_name", "project")
+    if not isinstance(task_name, str):
+        raise BadRequest("task_name must be a string")
+    language = optional_str(body, "language")
+    fake = fake_of(request)
+    with fake.service.lock:
+        session = fake.service.sessions.create(account, task_name, language)
+    return ok({"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id})
+
+
+@router.get("/api/state/nemo_agent/me/{session_id}/latest")
+async def state(request: Request, session_id: str) -> Response:
+    account = authenticate(request)
+    fake = fake_of(request)
+    with fake.service.lock:
+        session = fake.service.sessions.get(account, session_id)
+        return ok(fake.service.sessions.state_view(session))
+
+
+@router.get("/api/credits/balance/simple")
+async def credits(request: Request) -> Response:
+    account = authenticate(request)
+    fake = fake_of(request)
+    with fake.service.lock:
+        for session in fake.service.store.sessions_of(account.user_id):
+            fake.service.sessions.apply_due(session)  # settle turns that finished meanwhile
+        return ok(fake.service.ledger.balance(account))

@@ -1,0 +1,81 @@
+"""POST /run_sse: the ADK request body (snake_case or camelCase), token and session
+checks before the stream starts, then the agent's event stream."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+from starlette.responses import Response, StreamingResponse
+
+from mock_server.http.deps import authenticate, fake_of
+from mock_server.http.wire import JSONBytes
+
+router = APIRouter()
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    text: str | None = None
+
+
+class Content(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    parts: list[Part]
+    role: str | None = None
+
+
+class RunAgentRequest(BaseModel):
+    """ADK's RunAgentRequest: accepts snake_case and camelCase, as ADK's server does."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    app_name: str = "nemo_agent"
+    user_id: str = "me"
+    session_id: str
+    new_message: Content | None = None
+    streaming: bool = False
+    state_delta: dict[str, Any] | None = None
+    invocation_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.new_message is None:
+            return ""
+        return "\n".join(p.text for p in self.new_message.parts if p.text)
+
+
+def _unprocessable(detail: Any) -> Response:
+    # ADK's FastAPI answers body errors with 422 {"detail": [...]}.
+    return JSONBytes({"detail": detail}, status_code=422)
+
+
+async def parse_run_request(request: Request) -> RunAgentRequest | Response:
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _unprocessable([{"type": "json_invalid", "loc": ["body"], "msg": f"Malformed JSON: {exc}"}])
+    try:
+        return RunAgentRequest.model_validate(body)
+    except ValidationError as exc:
+        return _unprocessable(json.loads(exc.json(include_url=False, include_input=False)))
+
+
+@router.post("/run_sse")
+async def run_sse(request: Request) -> Response:
+    account = authenticate(request)
+    parsed = await parse_run_request(request)
+    if isinstance(parsed, Response):
+        return parsed
+    fake = fake_of(request)
+    with fake.service.lock:
+        session = fake.service.sessions.get(account, parsed.session_id)
+    stream = fake.agent_stream(request, account, session, parsed)
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
