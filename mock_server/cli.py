@@ -52,6 +52,7 @@ def serve(
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # listening before the URL is printed: early clients queue, not fail
     bound = sock.getsockname()[1]
     url = f"http://{host}:{bound}"
     fake = Fake(config)

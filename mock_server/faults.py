@@ -97,7 +97,8 @@ class Faults:
                 if fault.exhausted or not _matches(fault.spec, method, path):
                     continue
                 fault.matched += 1
-                chance = rng.derive(self.seed, "fault", fault.id, fault.matched).random()
+                # Keyed by the spec, not the id: the same fault gives the same draws in every run.
+                chance = rng.derive(self.seed, "fault", fault.spec.model_dump_json(), fault.matched).random()
                 if chance >= fault.spec.probability:
                     continue
                 fault.fired += 1

@@ -1,0 +1,65 @@
+"""Shared fixtures: a manual-clock fake and an httpx client on the in-process streaming
+transport (the same app uvicorn serves)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from mock_server.config import FakeConfig
+from mock_server.fake import Fake
+from mock_server.testing import StreamingTransport
+
+ATTRIBUTION = {"X-Skill-Source": "nemo-fake-tests", "X-Skill-Version": "0.1.0", "X-Skill-Platform": "unknown"}
+
+
+@pytest.fixture
+def fake(tmp_path: Any) -> Iterator[Fake]:
+    instance = Fake(FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data")))
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def http(fake: Fake) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=StreamingTransport(fake.app), base_url="http://fake.local", timeout=10) as client:
+        yield client
+
+
+@dataclass
+class User:
+    token: str
+    user_id: str
+    session_id: str
+    task_id: str
+    client_id: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **ATTRIBUTION}
+
+
+def new_user(http: httpx.Client, client_id: str = "client-1") -> User:
+    token = http.post("/api/auth/anonymous-token", headers={"X-Client-Id": client_id}).json()["data"]
+    session = http.post(
+        "/api/tasks/me/with-session/nemo_agent",
+        headers={"Authorization": f"Bearer {token['token']}"},
+        json={"task_name": "project", "language": "en"},
+    ).json()["data"]
+    return User(token["token"], token["user_id"], session["session_id"], session["task_id"], client_id)
+
+
+@pytest.fixture
+def user(http: httpx.Client) -> User:
+    return new_user(http)
+
+
+SIMPLE_DRAFT: dict[str, Any] = {
+    "t": [{"id": "v1", "tt": 0, "sg": [{"id": "s1", "s": 0, "d": 2000, "n": "clip"}]}],
+    "d": 2000,
+    "m": {"title": "t", "width": 320, "height": 180},
+}
