@@ -16,7 +16,15 @@ from mock_server import __version__
 from mock_server.config import FakeConfig
 from mock_server.domain.errors import BadRequest, FakeError
 from mock_server.fake import Fake
-from mock_server.http import admin, routes_auth, routes_media, routes_render, routes_session, routes_sse, routes_upload
+from mock_server.http import (
+    admin,
+    routes_auth,
+    routes_media,
+    routes_render,
+    routes_session,
+    routes_sse,
+    routes_upload,
+)
 from mock_server.http.middleware import JournalFaultMiddleware
 from mock_server.http.wire import JSONBytes, error_response
 
@@ -37,7 +45,15 @@ def create_app(config: FakeConfig | None = None) -> FastAPI:
 def build_app(fake: Fake) -> FastAPI:
     app = FastAPI(title="nemo-fake", version=__version__, docs_url="/docs", redoc_url=None)
     app.state.fake = fake
-    for module in (routes_auth, routes_session, routes_upload, routes_render, routes_media, routes_sse, admin):
+    for module in (
+        routes_auth,
+        routes_session,
+        routes_upload,
+        routes_render,
+        routes_media,
+        routes_sse,
+        admin,
+    ):
         app.include_router(module.router)
 
     # The hand-written contract is the OpenAPI document the fake serves.
@@ -49,16 +65,32 @@ def build_app(fake: Fake) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(BadRequest(f"Invalid request: {exc.errors()[0]['msg']}"), request.url.path, fake.config)
+        return error_response(
+            BadRequest(f"Invalid request: {exc.errors()[0]['msg']}"), request.url.path, fake.config
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
-        return JSONBytes({"code": exc.status_code, "message": f"{message}: {request.method} {request.url.path}", "data": None}, status_code=exc.status_code)
+        return JSONBytes(
+            {
+                "code": exc.status_code,
+                "message": f"{message}: {request.method} {request.url.path}",
+                "data": None,
+            },
+            status_code=exc.status_code,
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:  # pragma: no cover - a bug
-        return JSONBytes({"code": 500, "message": f"Internal error in the fake: {type(exc).__name__}: {exc}", "data": None}, status_code=500)
+        return JSONBytes(
+            {
+                "code": 500,
+                "message": f"Internal error in the fake: {type(exc).__name__}: {exc}",
+                "data": None,
+            },
+            status_code=500,
+        )
 
     app.add_middleware(JournalFaultMiddleware, fake=fake)
     return app

@@ -8,7 +8,9 @@ import typer
 
 from mock_server.config import FakeConfig
 
-app = typer.Typer(help="nemo-fake: a faithful local fake of the NemoVideo API.", no_args_is_help=True)
+app = typer.Typer(
+    help="nemo-fake: a faithful local fake of the NemoVideo API.", no_args_is_help=True
+)
 
 
 @app.callback()
@@ -18,12 +20,20 @@ def _root() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(envvar="NEMO_FAKE_HOST", help="interface to bind")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(envvar="NEMO_FAKE_HOST", help="interface to bind")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="NEMO_FAKE_PORT", help="0 picks a free port")] = 8000,
     seed: Annotated[int | None, typer.Option(help="global seed [env NEMO_FAKE_SEED]")] = None,
-    clock: Annotated[str | None, typer.Option(help="real | scaled | manual [env NEMO_FAKE_CLOCK]")] = None,
-    time_scale: Annotated[float | None, typer.Option(help="real s per API s [env NEMO_FAKE_TIME_SCALE]")] = None,
-    data_dir: Annotated[str | None, typer.Option(help="keep uploads and renders here [env NEMO_FAKE_DATA_DIR]")] = None,
+    clock: Annotated[
+        str | None, typer.Option(help="real | scaled | manual [env NEMO_FAKE_CLOCK]")
+    ] = None,
+    time_scale: Annotated[
+        float | None, typer.Option(help="real s per API s [env NEMO_FAKE_TIME_SCALE]")
+    ] = None,
+    data_dir: Annotated[
+        str | None, typer.Option(help="keep uploads and renders here [env NEMO_FAKE_DATA_DIR]")
+    ] = None,
     public_url: Annotated[str | None, typer.Option(help="base URL in cdn_url/outputUrl")] = None,
     error_status: Annotated[str | None, typer.Option(help="ok200 | mapped")] = None,
     render_poll: Annotated[str | None, typer.Option(help="data | legacy | compat")] = None,
@@ -40,9 +50,16 @@ def serve(
     from mock_server.fake import Fake
 
     overrides: dict[str, Any] = {
-        "seed": seed, "clock": clock, "time_scale": time_scale, "data_dir": data_dir,
-        "public_url": public_url, "error_status": error_status, "render_poll": render_poll,
-        "token_expiry": token_expiry, "events": events, "heartbeat": heartbeat,
+        "seed": seed,
+        "clock": clock,
+        "time_scale": time_scale,
+        "data_dir": data_dir,
+        "public_url": public_url,
+        "error_status": error_status,
+        "render_poll": render_poll,
+        "token_expiry": token_expiry,
+        "events": events,
+        "heartbeat": heartbeat,
     }
     try:
         config = FakeConfig.from_env(**overrides)

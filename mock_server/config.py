@@ -51,7 +51,8 @@ class FakeConfig(BaseModel):
     events: EventDialect = Field("adk", description="/run_sse event format")
     heartbeat: HeartbeatDialect = Field("empty", description="heartbeat line format")
     attribution_402: AttributionRule = Field(
-        "always", description="402 on export without X-Skill-* headers: always | anon_exhausted | off"
+        "always",
+        description="402 on export without X-Skill-* headers: always | anon_exhausted | off",
     )
     anonymous_scopes: list[str] = Field(default_factory=lambda: ["read", "write", "upload"])
 

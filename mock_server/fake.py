@@ -1,9 +1,9 @@
 """The Python API of the fake: everything the admin API does, as methods.
 
-    fake = Fake(FakeConfig(clock="manual", seed=7))
-    app = fake.app                    # ASGI app for uvicorn or an in-process transport
-    fake.advance(120); fake.faults.add(path="/run_sse", error_code=1001)
-    fake.journal.entries(path="/run_sse")
+fake = Fake(FakeConfig(clock="manual", seed=7))
+app = fake.app                    # ASGI app for uvicorn or an in-process transport
+fake.advance(120); fake.faults.add(path="/run_sse", error_code=1001)
+fake.journal.entries(path="/run_sse")
 """
 
 from __future__ import annotations
@@ -75,13 +75,17 @@ class Fake:
             self.faults = Faults(self.config.seed)
             for child in ("media", "renders", "tmp"):
                 shutil.rmtree(self.data_dir / child, ignore_errors=True)
-            self.clock.reconfigure(self.config.clock_mode, self.config.time_scale, self.config.start_time)
+            self.clock.reconfigure(
+                self.config.clock_mode, self.config.time_scale, self.config.start_time
+            )
             self.service = self._new_service()
 
     def configure(self, **changes: Any) -> FakeConfig:
         frozen = FROZEN_KEYS & changes.keys()
         if frozen:
-            raise ValueError(f"{', '.join(sorted(frozen))} cannot change at run time; restart the fake")
+            raise ValueError(
+                f"{', '.join(sorted(frozen))} cannot change at run time; restart the fake"
+            )
         new = self.config.patched(changes)
         with self.service.lock:
             self.config = new
@@ -96,7 +100,12 @@ class Fake:
 
     def clock_info(self) -> dict[str, Any]:
         now = self.clock.now()
-        return {"mode": self.clock.mode, "time_scale": self.clock.time_scale, "now": now, "now_iso": iso(now)}
+        return {
+            "mode": self.clock.mode,
+            "time_scale": self.clock.time_scale,
+            "now": now,
+            "now_iso": iso(now),
+        }
 
     def mint_account(self, **spec: Any) -> tuple[Token, Account]:
         with self.service.lock:

@@ -57,7 +57,12 @@ class Fault:
         return self.spec.times is not None and self.fired >= self.spec.times
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, **self.spec.model_dump(), "matched": self.matched, "fired": self.fired}
+        return {
+            "id": self.id,
+            **self.spec.model_dump(),
+            "matched": self.matched,
+            "fired": self.fired,
+        }
 
 
 class Faults:
@@ -98,7 +103,9 @@ class Faults:
                     continue
                 fault.matched += 1
                 # Keyed by the spec, not the id: the same fault gives the same draws in every run.
-                chance = rng.derive(self.seed, "fault", fault.spec.model_dump_json(), fault.matched).random()
+                chance = rng.derive(
+                    self.seed, "fault", fault.spec.model_dump_json(), fault.matched
+                ).random()
                 if chance >= fault.spec.probability:
                     continue
                 fault.fired += 1
@@ -107,7 +114,9 @@ class Faults:
 
 
 def _matches(spec: FaultSpec, method: str, path: str) -> bool:
-    return (spec.method == "*" or spec.method.upper() == method.upper()) and fnmatchcase(path, spec.path)
+    return (spec.method == "*" or spec.method.upper() == method.upper()) and fnmatchcase(
+        path, spec.path
+    )
 
 
 __all__ = ["Fault", "FaultSpec", "Faults", "asdict"]

@@ -14,7 +14,11 @@ from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
 
-ATTRIBUTION = {"X-Skill-Source": "nemo-fake-tests", "X-Skill-Version": "0.1.0", "X-Skill-Platform": "unknown"}
+ATTRIBUTION = {
+    "X-Skill-Source": "nemo-fake-tests",
+    "X-Skill-Version": "0.1.0",
+    "X-Skill-Platform": "unknown",
+}
 
 
 @pytest.fixture
@@ -26,7 +30,9 @@ def fake(tmp_path: Any) -> Iterator[Fake]:
 
 @pytest.fixture
 def http(fake: Fake) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=StreamingTransport(fake.app), base_url="http://fake.local", timeout=10) as client:
+    with httpx.Client(
+        transport=StreamingTransport(fake.app), base_url="http://fake.local", timeout=10
+    ) as client:
         yield client
 
 
@@ -44,13 +50,17 @@ class User:
 
 
 def new_user(http: httpx.Client, client_id: str = "client-1") -> User:
-    token = http.post("/api/auth/anonymous-token", headers={"X-Client-Id": client_id}).json()["data"]
+    token = http.post("/api/auth/anonymous-token", headers={"X-Client-Id": client_id}).json()[
+        "data"
+    ]
     session = http.post(
         "/api/tasks/me/with-session/nemo_agent",
         headers={"Authorization": f"Bearer {token['token']}"},
         json={"task_name": "project", "language": "en"},
     ).json()["data"]
-    return User(token["token"], token["user_id"], session["session_id"], session["task_id"], client_id)
+    return User(
+        token["token"], token["user_id"], session["session_id"], session["task_id"], client_id
+    )
 
 
 @pytest.fixture

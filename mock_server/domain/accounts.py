@@ -15,7 +15,9 @@ class Accounts:
     def issue_anonymous(self, client_id: str | None, ip: str) -> tuple[Token, Account]:
         cfg, now = self.ctx.config, self.ctx.clock.now()
         if not client_id or not client_id.strip():
-            raise BadRequest("X-Client-Id header is required (a UUID or a stable id of 64 chars or fewer)")
+            raise BadRequest(
+                "X-Client-Id header is required (a UUID or a stable id of 64 chars or fewer)"
+            )
         if len(client_id) > cfg.client_id_max_len:
             raise BadRequest(f"X-Client-Id must be {cfg.client_id_max_len} characters or fewer")
         client_key, ip_key = f"client:{client_id}", f"ip:{ip}"
@@ -56,7 +58,9 @@ class Accounts:
             user_id=f"{prefix}_{rng.hex_id(r, 16)}",
             kind=kind,
             plan=plan or ("anonymous" if kind == "anonymous" else "pro"),
-            scopes=scopes if scopes is not None else (list(cfg.anonymous_scopes) if kind == "anonymous" else ["*"]),
+            scopes=scopes
+            if scopes is not None
+            else (list(cfg.anonymous_scopes) if kind == "anonymous" else ["*"]),
             available=cfg.starting_credits if credits is None else credits,
             client_id=client_id,
             created_at=self.ctx.clock.now(),

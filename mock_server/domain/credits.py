@@ -25,7 +25,7 @@ class Ledger:
         if existing is not None:
             return existing
         if amount > account.available:
-            details = {"available": account.available, "required": amount}
+            details: dict[str, object] = {"available": account.available, "required": amount}
             if account.kind == "anonymous":
                 details["registration_url"] = REGISTER_URL.format(user_id=account.user_id)
             raise InsufficientCredits(

@@ -96,5 +96,11 @@ class InjectedServerError(FakeError):
 
 BUSINESS_CODES: dict[int, type[FakeError]] = {
     cls.code: cls
-    for cls in (TokenInvalid, SessionNotFound, InsufficientCredits, UnsupportedFileType, FileTooLarge)
+    for cls in (
+        TokenInvalid,
+        SessionNotFound,
+        InsufficientCredits,
+        UnsupportedFileType,
+        FileTooLarge,
+    )
 }

@@ -64,6 +64,10 @@ class MediaFile:
     source: Literal["upload", "url", "generated"]
     created_at: float
     url: str | None = None  # declared URL for URL uploads
+    # Generated media: what synthesizes the file on first use (the agent never encodes):
+    # {"kind":"clip","prompt","seed","width","height","seconds","fps"} or
+    # {"kind":"bgm","seed","seconds","style"}.
+    recipe: dict[str, Any] | None = None
 
     def info(self, cdn_url: str) -> dict[str, Any]:
         return {
@@ -97,6 +101,9 @@ class Turn:
     ends_at: float
     effects: list[Effect] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)  # the stream's script, owned by the agent
+    number: int = 0  # 1-based turn number in the session (seeds the turn's chance)
+    kind: str = "chat"  # generation | edit | canvas | ask | chat (mock_server.agent)
+    holds: list[str] = field(default_factory=list)  # credit hold refs this turn froze/uses
 
 
 @dataclass

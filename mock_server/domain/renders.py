@@ -51,15 +51,21 @@ class Renders:
             raise BadRequest("output must be an object like {format: 'mp4', quality: 'high'}")
         fmt = output.get("format", "mp4")
         if fmt not in OUTPUT_FORMATS:
-            raise BadRequest(f"Unsupported output.format {fmt!r}; supported: {', '.join(OUTPUT_FORMATS)}")
+            raise BadRequest(
+                f"Unsupported output.format {fmt!r}; supported: {', '.join(OUTPUT_FORMATS)}"
+            )
         try:
             parsed = Draft.parse(draft)
         except ValidationError as exc:
             raise BadRequest(f"Draft is malformed: {_first_error(exc)}") from None
         if not parsed.exportable:
-            raise BadRequest("Draft is not exportable: it needs draft.t with at least one non-empty sg")
+            raise BadRequest(
+                "Draft is not exportable: it needs draft.t with at least one non-empty sg"
+            )
         if self.ctx.store.render(render_id) is not None:
-            raise DuplicateRenderId(f"Render id {render_id} already exists; retry once with a new id")
+            raise DuplicateRenderId(
+                f"Render id {render_id} already exists; retry once with a new id"
+            )
         cfg = self.ctx.config
         chance = self.ctx.rng("render", render_id)
         render = Render(
@@ -126,7 +132,9 @@ class Renders:
         if status == "completed" and render.ready_at is not None:
             view["completedAt"] = int(render.ready_at * 1000)
         if status == "failed":
-            view["error"] = render.artifact_error or "Render failed: the render node reported an error"
+            view["error"] = (
+                render.artifact_error or "Render failed: the render node reported an error"
+            )
         return view
 
     def artifact(self, account: Account | None, render_id: str) -> Render:

@@ -29,7 +29,9 @@ class NemoService:
         store: Store | None = None,
     ) -> None:
         self.lock = threading.RLock()
-        self.ctx = Context(config=config, clock=clock, store=store or MemoryStore(), data_dir=data_dir)
+        self.ctx = Context(
+            config=config, clock=clock, store=store or MemoryStore(), data_dir=data_dir
+        )
         self.accounts = Accounts(self.ctx)
         self.ledger = Ledger(self.ctx)
         self.sessions = Sessions(self.ctx)

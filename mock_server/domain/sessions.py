@@ -54,7 +54,9 @@ class Sessions:
             "state": session.state(),
         }
 
-    def claim(self, account: Account, task_id: str | None, session_id: str | None) -> dict[str, Any]:
+    def claim(
+        self, account: Account, task_id: str | None, session_id: str | None
+    ) -> dict[str, Any]:
         if session_id is None:
             raise BadRequest("session_id is required")
         session = self.get(account, session_id)

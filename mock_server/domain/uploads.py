@@ -25,13 +25,22 @@ ACCEPTED_LIST = ", ".join(ext for exts in ACCEPTED_FORMATS.values() for ext in e
 
 
 class Probed(Protocol):
-    file_type: str
-    duration: float
-    width: int
-    height: int
-    fps: float
-    hash: str
-    size: int
+    """What a prober reports (read-only, so frozen dataclasses fit)."""
+
+    @property
+    def file_type(self) -> str: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def fps(self) -> float: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def size(self) -> int: ...
 
 
 Prober = Callable[[Path, str], Probed]
@@ -78,7 +87,9 @@ class Uploads:
         """Check and probe every file; touches no state (callers run it off the event loop).
         A bad file raises before anything is added, so the session is never half-updated."""
         if not files:
-            raise BadRequest("No files: send multipart field 'files' (repeatable) or JSON {urls:[...]}")
+            raise BadRequest(
+                "No files: send multipart field 'files' (repeatable) or JSON {urls:[...]}"
+            )
         staged: list[tuple[IncomingFile, Probed]] = []
         for incoming in files:
             kind = extension_kind(incoming.filename)
@@ -107,10 +118,18 @@ class Uploads:
                 raise BadRequest(f"Not an http(s) or file URL: {url!r}")
             filename = Path(unquote(parsed.path)).name or "file"
             staged.append((url, filename, extension_kind(filename)))
-        return [self._store_url(account, session, url, name, kind, base_url) for url, name, kind in staged]
+        return [
+            self._store_url(account, session, url, name, kind, base_url)
+            for url, name, kind in staged
+        ]
 
     def _store(
-        self, account: Account, session: Session, incoming: IncomingFile, probed: Probed, base_url: str
+        self,
+        account: Account,
+        session: Session,
+        incoming: IncomingFile,
+        probed: Probed,
+        base_url: str,
     ) -> dict[str, Any]:
         media_id = self._media_id(account)
         target = self.ctx.data_dir / "media" / media_id / _safe_name(incoming.filename)
@@ -140,11 +159,22 @@ class Uploads:
         local = _local_path(url)
         if local is not None:
             probed = self.probe(local, filename)
-            values = {k: getattr(probed, k) for k in ("file_type", "duration", "width", "height", "fps", "hash", "size")}
+            values = {
+                k: getattr(probed, k)
+                for k in ("file_type", "duration", "width", "height", "fps", "hash", "size")
+            }
         else:
             # No network from the fake: record what the URL declares.
             digest = hashlib.sha256(url.encode()).hexdigest()
-            values = {"file_type": kind, "duration": 0.0, "width": 0, "height": 0, "fps": 0.0, "hash": digest, "size": 0}
+            values = {
+                "file_type": kind,
+                "duration": 0.0,
+                "width": 0,
+                "height": 0,
+                "fps": 0.0,
+                "hash": digest,
+                "size": 0,
+            }
         media = MediaFile(
             media_id=self._media_id(account),
             user_id=account.user_id,
@@ -162,7 +192,12 @@ class Uploads:
         self.ctx.store.put_media(media)
         info = media.info(media_url(base_url, media) if media.path else media.url or "")
         session.video_infos.append(
-            {"id": media.media_id, **info, "source": media.source, "created_at": iso(media.created_at)}
+            {
+                "id": media.media_id,
+                **info,
+                "source": media.source,
+                "created_at": iso(media.created_at),
+            }
         )
         self.ctx.store.put_session(session)
         return info
@@ -191,4 +226,3 @@ def _local_path(url: str) -> Path | None:
 def _safe_name(filename: str) -> str:
     name = Path(filename.replace("\\", "/")).name.strip() or "file"
     return name[:200]
-

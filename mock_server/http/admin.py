@@ -27,7 +27,9 @@ def _validated(model: type[BaseModel], body: Any) -> Any:
 
 
 def _explain(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 @router.get("/health")
@@ -103,7 +105,9 @@ async def clear_faults(request: Request) -> Response:
 @router.delete("/faults/{fault_id}")
 async def delete_fault(request: Request, fault_id: str) -> Response:
     if not fake_of(request).faults.remove(fault_id):
-        return JSONBytes({"code": 404, "message": f"No fault {fault_id}", "data": None}, status_code=404)
+        return JSONBytes(
+            {"code": 404, "message": f"No fault {fault_id}", "data": None}, status_code=404
+        )
     return JSONBytes({"deleted": fault_id})
 
 

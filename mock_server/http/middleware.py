@@ -72,14 +72,22 @@ class JournalFaultMiddleware:
             if entry.body is None and request_body:
                 entry.body = _summarise(bytes(request_body), content_type)
 
-    async def _apply_fault(self, fault: Fault, scope: Scope, send: Send, entry: JournalEntry) -> bool:
+    async def _apply_fault(
+        self, fault: Fault, scope: Scope, send: Send, entry: JournalEntry
+    ) -> bool:
         """Apply latency, then answer for the app if the fault says so (returns True)."""
         spec = fault.spec
         if spec.latency:
             await self.fake.clock.sleep(spec.latency)
         if spec.drop:
             entry.status = 200
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             raise StreamCut()
         if spec.error_code is None:
             return False
@@ -87,7 +95,10 @@ class JournalFaultMiddleware:
         status = error_status(error, self.fake.config)
         body = dumps(error_body(error, scope["path"]))
         entry.status, entry.code, entry.completed = status, error.code, True
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
         if error.code == 429:
             headers.append((b"retry-after", b"30"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -129,7 +140,16 @@ def _error_for(code: int) -> FakeError:
         return cls(f"{cls.default_message} (injected fault)")
     from mock_server.domain import errors
 
-    by_status = {cls.code: cls for cls in (errors.BadRequest, errors.ExportBlocked, errors.RateLimited, errors.RenderNotFound, errors.DuplicateRenderId)}
+    by_status = {
+        cls.code: cls
+        for cls in (
+            errors.BadRequest,
+            errors.ExportBlocked,
+            errors.RateLimited,
+            errors.RenderNotFound,
+            errors.DuplicateRenderId,
+        )
+    }
     if code in by_status:
         return by_status[code](f"{by_status[code].default_message} (injected fault)")
     error = InjectedServerError(f"Injected fault: HTTP {code}")

@@ -54,7 +54,9 @@ class _Collector:
         self._value += data[start:end]
 
     def on_header_end(self) -> None:
-        self.part.headers[self._field.decode("latin-1").lower()] = self._value.decode("utf-8", "replace")
+        self.part.headers[self._field.decode("latin-1").lower()] = self._value.decode(
+            "utf-8", "replace"
+        )
         self._field, self._value = b"", b""
 
     def on_headers_finished(self) -> None:
@@ -90,7 +92,9 @@ class _Collector:
             return
         part.handle.close()
         if part.name in ("files", "file", "files[]"):
-            self.files.append(IncomingFile(part.filename or "file", part.path, part.size, part.content_type))
+            self.files.append(
+                IncomingFile(part.filename or "file", part.path, part.size, part.content_type)
+            )
 
     def on_end(self) -> None:
         self.ended = True
@@ -111,7 +115,9 @@ async def receive_files(request: Request, tmp_dir: Path, max_bytes: int) -> list
         raise BadRequest("multipart/form-data body without a boundary")
     tmp_dir.mkdir(parents=True, exist_ok=True)
     collector = _Collector(tmp_dir, max_bytes)
-    callbacks = {name: getattr(collector, name) for name in dir(collector) if name.startswith("on_")}
+    callbacks = {
+        name: getattr(collector, name) for name in dir(collector) if name.startswith("on_")
+    }
     parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():

@@ -6,7 +6,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mock_server.clock import iso
-from mock_server.http.deps import authenticate, client_ip, fake_of, json_body, optional_str, require_object
+from mock_server.http.deps import (
+    authenticate,
+    client_ip,
+    fake_of,
+    json_body,
+    optional_str,
+    require_object,
+)
 from mock_server.http.wire import ok
 
 router = APIRouter()

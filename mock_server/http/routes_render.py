@@ -29,14 +29,22 @@ def poll_body(request: Request, render: Render, view: dict[str, Any]) -> dict[st
         data["outputUrl"] = output_url(request, render)
         output = {"url": data["outputUrl"], "duration": render.media_duration, "size": render.size}
     if dialect == "legacy":
-        legacy: dict[str, Any] = {"taskId": render.render_id, "status": view["status"], "progress": view["progress"]}
+        legacy: dict[str, Any] = {
+            "taskId": render.render_id,
+            "status": view["status"],
+            "progress": view["progress"],
+        }
         if output:
             legacy["output"] = output
         if "error" in view:
             legacy["error"] = view["error"]
         return legacy
     if dialect == "compat":
-        top: dict[str, Any] = {"taskId": render.render_id, "status": view["status"], "progress": view["progress"]}
+        top: dict[str, Any] = {
+            "taskId": render.render_id,
+            "status": view["status"],
+            "progress": view["progress"],
+        }
         if output:
             data["output"] = output
             top["output"] = output

@@ -23,7 +23,9 @@ async def create_session(request: Request) -> Response:
     fake = fake_of(request)
     with fake.service.lock:
         session = fake.service.sessions.create(account, task_name, language)
-    return ok({"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id})
+    return ok(
+        {"task_id": session.task_id, "session_id": session.session_id, "user_id": account.user_id}
+    )
 
 
 @router.get("/api/state/nemo_agent/me/{session_id}/latest")

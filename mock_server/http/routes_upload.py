@@ -49,7 +49,11 @@ async def upload(request: Request, session_id: str) -> Response:
         if body.get("source_type", "url") != "url":
             raise BadRequest("source_type must be 'url' for JSON uploads")
         with fake.service.lock:
-            infos = fake.service.uploads.add_urls(account, session, body.get("urls"), base_url(request))
+            infos = fake.service.uploads.add_urls(
+                account, session, body.get("urls"), base_url(request)
+            )
     else:
-        raise BadRequest("Send multipart/form-data (field 'files') or JSON {urls, source_type:'url'}")
+        raise BadRequest(
+            "Send multipart/form-data (field 'files') or JSON {urls, source_type:'url'}"
+        )
     return ok({"files": infos, "session_state_applied": True})

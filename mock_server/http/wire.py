@@ -48,4 +48,6 @@ def error_body(error: FakeError, path: str) -> dict[str, Any]:
 
 def error_response(error: FakeError, path: str, config: FakeConfig) -> JSONBytes:
     headers = {"Retry-After": "30"} if error.code == 429 else None
-    return JSONBytes(error_body(error, path), status_code=error_status(error, config), headers=headers)
+    return JSONBytes(
+        error_body(error, path), status_code=error_status(error, config), headers=headers
+    )

@@ -96,7 +96,7 @@ def media_type_for(name: str) -> MediaType | None:
 
 
 def kind_for_extension(name: str) -> str | None:
-    """"video" | "image" | "audio" for an accepted filename or extension, else None."""
+    """ "video" | "image" | "audio" for an accepted filename or extension, else None."""
     mt = media_type_for(name)
     return mt.kind if mt else None
 

@@ -66,11 +66,15 @@ class FakeHandle:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(transport=self.transport(), base_url=self.base_url, timeout=30)
+            self._client = httpx.Client(
+                transport=self.transport(), base_url=self.base_url, timeout=30
+            )
         return self._client
 
     def async_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.async_transport(), base_url=self.base_url, timeout=30)
+        return httpx.AsyncClient(
+            transport=self.async_transport(), base_url=self.base_url, timeout=30
+        )
 
     def close(self) -> None:
         if self._client is not None:

@@ -1,10 +1,10 @@
 """pytest plugin (entry point `nemo_fake`): fixtures for testing NemoVideo clients.
 
-    def test_flow(nemo_fake):
-        client = nemo_fake.client            # httpx.Client routed in-process (streams stream)
-        nemo_fake.advance(300)               # API time
-        nemo_fake.faults.add(path="/run_sse", error_code=1001)
-        assert nemo_fake.journal.entries(path="/run_sse")
+def test_flow(nemo_fake):
+    client = nemo_fake.client            # httpx.Client routed in-process (streams stream)
+    nemo_fake.advance(300)               # API time
+    nemo_fake.faults.add(path="/run_sse", error_code=1001)
+    assert nemo_fake.journal.entries(path="/run_sse")
 """
 
 from __future__ import annotations
@@ -19,11 +19,18 @@ from mock_server.testing.handles import FakeHandle, ServerHandle
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("nemo-fake")
     group.addoption("--nemo-seed", type=int, default=None, help="seed for nemo_fake fixtures")
-    group.addoption("--nemo-dialect", action="append", default=[], help="KEY=VALUE config for nemo_fake fixtures")
+    group.addoption(
+        "--nemo-dialect",
+        action="append",
+        default=[],
+        help="KEY=VALUE config for nemo_fake fixtures",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "nemo(**config): FakeConfig values for the nemo_fake fixtures")
+    config.addinivalue_line(
+        "markers", "nemo(**config): FakeConfig values for the nemo_fake fixtures"
+    )
 
 
 def _config_for(request: pytest.FixtureRequest) -> dict[str, object]:
@@ -41,7 +48,9 @@ def _config_for(request: pytest.FixtureRequest) -> dict[str, object]:
 
 
 @pytest.fixture
-def nemo_fake(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeHandle]:
+def nemo_fake(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FakeHandle]:
     """An in-process fake (manual clock by default) with an httpx client routed to it."""
     handle = FakeHandle.create(_config_for(request), tmp_path_factory.mktemp("nemo-fake"))
     try:
@@ -51,7 +60,9 @@ def nemo_fake(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture
-def nemo_fake_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
+def nemo_fake_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerHandle]:
     """The same fake on a real uvicorn socket on a random loopback port."""
     handle = ServerHandle.create(_config_for(request), tmp_path_factory.mktemp("nemo-fake-server"))
     try:

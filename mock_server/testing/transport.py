@@ -86,10 +86,14 @@ class _AppRun:
             self.chunks.put_nowait(exc)
         finally:
             if not self.head.done():
-                self.head.set_exception(httpx.RemoteProtocolError("Server disconnected without sending a response."))
+                self.head.set_exception(
+                    httpx.RemoteProtocolError("Server disconnected without sending a response.")
+                )
             if not self.complete:
                 self.chunks.put_nowait(
-                    httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+                    httpx.RemoteProtocolError(
+                        "peer closed connection without sending complete message body"
+                    )
                 )
 
     async def next_chunk(self) -> bytes | None:
@@ -140,7 +144,9 @@ class _LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="nemo-fake-loop", daemon=True)
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="nemo-fake-loop", daemon=True
+        )
         self.thread.start()
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
@@ -187,7 +193,9 @@ class StreamingTransport(httpx.BaseTransport):
             return run, status, headers
 
         run, status, headers = runner.call(start())
-        return httpx.Response(status, headers=headers, stream=_SyncBody(runner, run), request=request)
+        return httpx.Response(
+            status, headers=headers, stream=_SyncBody(runner, run), request=request
+        )
 
     def close(self) -> None:
         if self._runner is not None:

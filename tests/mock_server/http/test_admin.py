@@ -13,7 +13,9 @@ def test_health_and_clock(http: httpx.Client) -> None:
     assert after["now"] == before + 42 and after["now_iso"].endswith("Z")
 
 
-@pytest.mark.parametrize("body", [{"seconds": -1}, {"seconds": "x"}, {}, {"seconds": 1, "extra": 2}])
+@pytest.mark.parametrize(
+    "body", [{"seconds": -1}, {"seconds": "x"}, {}, {"seconds": 1, "extra": 2}]
+)
 def test_advance_rejects_bad_bodies(http: httpx.Client, body: dict[str, object]) -> None:
     response = http.post("/_fake/clock/advance", json=body)
     assert response.status_code == 400 and response.json()["message"]
@@ -21,9 +23,16 @@ def test_advance_rejects_bad_bodies(http: httpx.Client, body: dict[str, object])
 
 def test_config_get_and_patch(http: httpx.Client, fake: Fake) -> None:
     assert http.get("/_fake/config").json()["seed"] == 1234
-    patched = http.patch("/_fake/config", json={"error_status": "mapped", "render_poll": "legacy"}).json()
+    patched = http.patch(
+        "/_fake/config", json={"error_status": "mapped", "render_poll": "legacy"}
+    ).json()
     assert patched["error_status"] == "mapped" and fake.config.render_poll == "legacy"
-    for bad in ({"error_status": "nope"}, {"unknown": 1}, {"data_dir": "/tmp/x"}, {"render_seconds": [9, 1]}):
+    for bad in (
+        {"error_status": "nope"},
+        {"unknown": 1},
+        {"data_dir": "/tmp/x"},
+        {"render_seconds": [9, 1]},
+    ):
         response = http.patch("/_fake/config", json=bad)
         assert response.status_code == 400, bad
     assert fake.config.error_status == "mapped"  # a refused patch changes nothing
@@ -55,10 +64,15 @@ def test_same_seed_same_ids(http: httpx.Client, fake: Fake) -> None:
 
 
 def test_mint_accounts(http: httpx.Client) -> None:
-    minted = http.post("/_fake/accounts", json={"kind": "registered", "credits": 5000, "plan": "pro", "scopes": ["*"]})
+    minted = http.post(
+        "/_fake/accounts",
+        json={"kind": "registered", "credits": 5000, "plan": "pro", "scopes": ["*"]},
+    )
     assert minted.status_code == 201
     data = minted.json()
-    assert data["user_id"].startswith("usr_") and data["credits"] == 5000 and data["scopes"] == ["*"]
+    assert (
+        data["user_id"].startswith("usr_") and data["credits"] == 5000 and data["scopes"] == ["*"]
+    )
     auth = {"Authorization": f"Bearer {data['token']}"}
     assert http.get("/api/credits/balance/simple", headers=auth).json()["data"]["available"] == 5000
     assert http.post("/_fake/accounts", json={"kind": "wizard"}).status_code == 400
@@ -68,14 +82,28 @@ def test_mint_accounts(http: httpx.Client) -> None:
 
 class TestFaults:
     def test_next_n_matching_requests(self, http: httpx.Client, user: User) -> None:
-        http.post("/_fake/faults", json={"method": "GET", "path": "/api/credits/*", "times": 2, "error_code": 503})
-        codes = [http.get("/api/credits/balance/simple", headers=user.auth).status_code for _ in range(3)]
+        http.post(
+            "/_fake/faults",
+            json={"method": "GET", "path": "/api/credits/*", "times": 2, "error_code": 503},
+        )
+        codes = [
+            http.get("/api/credits/balance/simple", headers=user.auth).status_code for _ in range(3)
+        ]
         assert codes == [503, 503, 200]
         listed = http.get("/_fake/faults").json()["faults"][0]
         assert listed["fired"] == 2
 
     def test_documented_codes_per_dialect(self, http: httpx.Client, fake: Fake, user: User) -> None:
-        for code, status in ((1001, 200), (1002, 200), (2001, 200), (4001, 200), (4002, 200), (429, 429), (402, 402), (400, 400)):
+        for code, status in (
+            (1001, 200),
+            (1002, 200),
+            (2001, 200),
+            (4001, 200),
+            (4002, 200),
+            (429, 429),
+            (402, 402),
+            (400, 400),
+        ):
             fake.faults.add(path="/api/credits/balance/simple", error_code=code)
             response = http.get("/api/credits/balance/simple", headers=user.auth)
             assert (response.status_code, response.json()["code"]) == (status, code)
@@ -83,7 +111,9 @@ class TestFaults:
         fake.faults.add(path="/api/credits/balance/simple", error_code=2001)
         assert http.get("/api/credits/balance/simple", headers=user.auth).status_code == 402
 
-    def test_render_paths_get_the_proxy_envelope(self, http: httpx.Client, fake: Fake, user: User) -> None:
+    def test_render_paths_get_the_proxy_envelope(
+        self, http: httpx.Client, fake: Fake, user: User
+    ) -> None:
         fake.faults.add(path="/api/render/*", error_code=1001)
         body = http.get("/api/render/proxy/lambda/x", headers=user.auth).json()
         assert body == {"success": False, "error": body["error"], "code": 1001}
@@ -92,7 +122,10 @@ class TestFaults:
         def run() -> list[int]:
             fake.faults.clear()
             fake.faults.add(path="/api/credits/*", times=None, probability=0.5, error_code=500)
-            return [http.get("/api/credits/balance/simple", headers=user.auth).status_code for _ in range(40)]
+            return [
+                http.get("/api/credits/balance/simple", headers=user.auth).status_code
+                for _ in range(40)
+            ]
 
         first, second = run(), run()
         assert first == second
@@ -111,8 +144,12 @@ class TestFaults:
 
         async def main() -> None:
             fake.faults.add(path="/api/credits/*", latency=30)
-            async with httpx.AsyncClient(transport=AsyncStreamingTransport(fake.app), base_url="http://f") as client:
-                task = asyncio.ensure_future(client.get("/api/credits/balance/simple", headers=user.auth))
+            async with httpx.AsyncClient(
+                transport=AsyncStreamingTransport(fake.app), base_url="http://f"
+            ) as client:
+                task = asyncio.ensure_future(
+                    client.get("/api/credits/balance/simple", headers=user.auth)
+                )
                 while fake.clock.sleepers == 0:
                     await asyncio.sleep(0)
                 assert not task.done()  # held until API time passes
@@ -123,7 +160,14 @@ class TestFaults:
 
     @pytest.mark.parametrize(
         "body",
-        [{"error_code": 1234}, {}, {"drop": True, "error_code": 503}, {"times": 0, "error_code": 503}, {"probability": 2, "error_code": 503}, {"bogus": 1}],
+        [
+            {"error_code": 1234},
+            {},
+            {"drop": True, "error_code": 503},
+            {"times": 0, "error_code": 503},
+            {"probability": 2, "error_code": 503},
+            {"bogus": 1},
+        ],
     )
     def test_invalid_faults_are_400(self, http: httpx.Client, body: dict[str, object]) -> None:
         assert http.post("/_fake/faults", json=body).status_code == 400
@@ -137,7 +181,9 @@ class TestFaults:
 
 
 class TestJournal:
-    def test_every_request_is_journaled_with_secrets_masked(self, http: httpx.Client, user: User) -> None:
+    def test_every_request_is_journaled_with_secrets_masked(
+        self, http: httpx.Client, user: User
+    ) -> None:
         http.get("/api/credits/balance/simple", headers=user.auth)
         entries = http.get("/_fake/requests").json()["requests"]
         assert [e["path"] for e in entries] == [
@@ -155,13 +201,21 @@ class TestJournal:
     def test_filters_and_clear(self, http: httpx.Client, user: User) -> None:
         http.get("/api/credits/balance/simple", headers=user.auth)
         assert len(http.get("/_fake/requests", params={"method": "GET"}).json()["requests"]) == 1
-        assert len(http.get("/_fake/requests", params={"path": "/api/auth/*"}).json()["requests"]) == 1
+        assert (
+            len(http.get("/_fake/requests", params={"path": "/api/auth/*"}).json()["requests"]) == 1
+        )
         assert len(http.get("/_fake/requests", params={"limit": 2}).json()["requests"]) == 2
         assert http.get("/_fake/requests", params={"limit": "x"}).status_code == 400
         http.delete("/_fake/requests")
         assert http.get("/_fake/requests").json()["requests"] == []
 
     def test_tokens_in_bodies_are_masked(self, http: httpx.Client, user: User) -> None:
-        http.post("/api/auth/claim-token", headers=user.auth, json={"session_id": user.session_id, "note": user.token})
-        entry = http.get("/_fake/requests", params={"path": "/api/auth/claim-token"}).json()["requests"][0]
+        http.post(
+            "/api/auth/claim-token",
+            headers=user.auth,
+            json={"session_id": user.session_id, "note": user.token},
+        )
+        entry = http.get("/_fake/requests", params={"path": "/api/auth/claim-token"}).json()[
+            "requests"
+        ][0]
         assert user.token not in str(entry)

@@ -16,7 +16,9 @@ def test_anonymous_token_shape(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Client-Id": ""}, {"X-Client-Id": "x" * 65}])
-def test_client_id_missing_or_too_long_is_http_400(http: httpx.Client, headers: dict[str, str]) -> None:
+def test_client_id_missing_or_too_long_is_http_400(
+    http: httpx.Client, headers: dict[str, str]
+) -> None:
     response = http.post("/api/auth/anonymous-token", headers=headers)
     assert response.status_code == 400
     assert response.json()["code"] == 400
@@ -24,7 +26,10 @@ def test_client_id_missing_or_too_long_is_http_400(http: httpx.Client, headers: 
 
 
 def test_client_id_of_64_chars_is_accepted(http: httpx.Client) -> None:
-    assert http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "x" * 64}).json()["code"] == 0
+    assert (
+        http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "x" * 64}).json()["code"]
+        == 0
+    )
 
 
 def test_one_token_per_client_per_seven_days(http: httpx.Client, fake: Fake) -> None:
@@ -41,7 +46,10 @@ def test_one_token_per_client_per_seven_days(http: httpx.Client, fake: Fake) -> 
 
 def test_per_ip_window(http: httpx.Client, fake: Fake) -> None:
     fake.configure(tokens_per_ip=3)
-    codes = [http.post("/api/auth/anonymous-token", headers={"X-Client-Id": f"c{i}"}).status_code for i in range(4)]
+    codes = [
+        http.post("/api/auth/anonymous-token", headers={"X-Client-Id": f"c{i}"}).status_code
+        for i in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
     fake.advance(7 * 86400)
     assert http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "c9"}).status_code == 200
@@ -68,7 +76,9 @@ def test_token_never_expires_dialect(http: httpx.Client, fake: Fake) -> None:
 @pytest.mark.parametrize("authorization", [None, "Bearer", "Basic abc", "Bearer nmv_usr_unknown"])
 def test_bad_tokens_are_1001(http: httpx.Client, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
-    response = http.post("/api/tasks/me/with-session/nemo_agent", headers=headers, json={"task_name": "p"})
+    response = http.post(
+        "/api/tasks/me/with-session/nemo_agent", headers=headers, json={"task_name": "p"}
+    )
     assert response.status_code == 200
     assert response.json()["code"] == 1001
 
@@ -86,7 +96,9 @@ def test_claim_token(http: httpx.Client) -> None:
     assert first["claim_token"].startswith("clm_") and first["expires_in"] == 604800
     # reusable: the same claim token for the same session
     assert http.post("/api/auth/claim-token", headers=user.auth, json=body).json()["data"] == first
-    wrong = http.post("/api/auth/claim-token", headers=user.auth, json={**body, "task_id": "task_x"})
+    wrong = http.post(
+        "/api/auth/claim-token", headers=user.auth, json={**body, "task_id": "task_x"}
+    )
     assert wrong.json()["code"] == 1002
     missing = http.post("/api/auth/claim-token", headers=user.auth, json={"task_id": user.task_id})
     assert missing.status_code == 400

@@ -8,20 +8,32 @@ from mock_server.fake import Fake
 from tests.conftest import ATTRIBUTION, SIMPLE_DRAFT, User, new_user
 
 
-def submit(http: httpx.Client, user: User, render_id: str = "render_1", **overrides: Any) -> httpx.Response:
-    body = {"id": render_id, "sessionId": user.session_id, "draft": SIMPLE_DRAFT, "output": {"format": "mp4", "quality": "high"}}
+def submit(
+    http: httpx.Client, user: User, render_id: str = "render_1", **overrides: Any
+) -> httpx.Response:
+    body = {
+        "id": render_id,
+        "sessionId": user.session_id,
+        "draft": SIMPLE_DRAFT,
+        "output": {"format": "mp4", "quality": "high"},
+    }
     body.update(overrides)
     return http.post("/api/render/proxy/lambda", headers=user.auth, json=body)
 
 
 def poll(http: httpx.Client, user: User, render_id: str = "render_1") -> dict[str, Any]:
-    body: dict[str, Any] = http.get(f"/api/render/proxy/lambda/{render_id}", headers=user.auth).json()
+    body: dict[str, Any] = http.get(
+        f"/api/render/proxy/lambda/{render_id}", headers=user.auth
+    ).json()
     return body
 
 
 def test_state_machine_under_the_manual_clock(http: httpx.Client, fake: Fake, user: User) -> None:
     fake.configure(render_seconds=(30.0, 30.0))
-    assert submit(http, user).json() == {"success": True, "data": {"id": "render_1", "status": "pending", "progress": 5}}
+    assert submit(http, user).json() == {
+        "success": True,
+        "data": {"id": "render_1", "status": "pending", "progress": 5},
+    }
     seen = []
     for _ in range(8):
         data = poll(http, user)["data"]
@@ -39,7 +51,9 @@ def test_state_machine_under_the_manual_clock(http: httpx.Client, fake: Fake, us
     assert done["completedAt"] - done["createdAt"] == 30_000
 
 
-def test_output_is_downloadable_with_ranges_and_head(http: httpx.Client, fake: Fake, user: User) -> None:
+def test_output_is_downloadable_with_ranges_and_head(
+    http: httpx.Client, fake: Fake, user: User
+) -> None:
     submit(http, user)
     fake.advance(120)
     url = poll(http, user)["data"]["outputUrl"]
@@ -49,8 +63,14 @@ def test_output_is_downloadable_with_ranges_and_head(http: httpx.Client, fake: F
     part = http.get(url, headers={"Range": "bytes=0-3"})
     assert part.status_code == 206 and part.content == full.content[:4]
     head = http.head("/api/render/proxy/render_1/download", headers=user.auth)
-    assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(full.content))
-    assert http.get("/api/render/proxy/render_1/download", headers=user.auth).content == full.content
+    assert (
+        head.status_code == 200
+        and head.content == b""
+        and head.headers["content-length"] == str(len(full.content))
+    )
+    assert (
+        http.get("/api/render/proxy/render_1/download", headers=user.auth).content == full.content
+    )
 
 
 def test_download_before_completion_and_unknown_ids_are_404(http: httpx.Client, user: User) -> None:
@@ -67,7 +87,9 @@ def test_another_users_render_is_not_found(http: httpx.Client, fake: Fake, user:
     other = new_user(http, "other")
     assert http.get("/api/render/proxy/lambda/render_1", headers=other.auth).status_code == 404
     assert http.get("/api/render/proxy/render_1/download", headers=other.auth).status_code == 404
-    assert http.post("/api/render/proxy/lambda/render_1/cancel", headers=other.auth).status_code == 404
+    assert (
+        http.post("/api/render/proxy/lambda/render_1/cancel", headers=other.auth).status_code == 404
+    )
     # and a render into another user's session is refused
     assert submit(http, other, "render_2", sessionId=user.session_id).json()["code"] == 1002
 
@@ -87,22 +109,40 @@ def test_missing_attribution_is_402(http: httpx.Client, user: User) -> None:
 
 def test_attribution_rule_anon_exhausted(http: httpx.Client, fake: Fake) -> None:
     fake.configure(attribution_402="anon_exhausted")
-    token, account = fake.mint_account(kind="anonymous", credits=0)
-    session = http.post("/api/tasks/me/with-session/nemo_agent", headers={"Authorization": f"Bearer {token.value}"}, json={}).json()["data"]
+    token, _ = fake.mint_account(kind="anonymous", credits=0)
+    session = http.post(
+        "/api/tasks/me/with-session/nemo_agent",
+        headers={"Authorization": f"Bearer {token.value}"},
+        json={},
+    ).json()["data"]
     body = {"id": "r", "sessionId": session["session_id"], "draft": SIMPLE_DRAFT}
     bare = {"Authorization": f"Bearer {token.value}"}
     assert http.post("/api/render/proxy/lambda", headers=bare, json=body).status_code == 402
     rich, _ = fake.mint_account(kind="anonymous", credits=10)
-    session2 = http.post("/api/tasks/me/with-session/nemo_agent", headers={"Authorization": f"Bearer {rich.value}"}, json={}).json()["data"]
-    ok = http.post("/api/render/proxy/lambda", headers={"Authorization": f"Bearer {rich.value}"}, json={**body, "sessionId": session2["session_id"]})
+    session2 = http.post(
+        "/api/tasks/me/with-session/nemo_agent",
+        headers={"Authorization": f"Bearer {rich.value}"},
+        json={},
+    ).json()["data"]
+    ok = http.post(
+        "/api/render/proxy/lambda",
+        headers={"Authorization": f"Bearer {rich.value}"},
+        json={**body, "sessionId": session2["session_id"]},
+    )
     assert ok.status_code == 200
 
 
 def test_free_plan_export_is_402(http: httpx.Client, fake: Fake) -> None:
     token, _ = fake.mint_account(kind="registered", plan="free", credits=500)
     auth = {"Authorization": f"Bearer {token.value}", **ATTRIBUTION}
-    session = http.post("/api/tasks/me/with-session/nemo_agent", headers=auth, json={}).json()["data"]
-    response = http.post("/api/render/proxy/lambda", headers=auth, json={"id": "r", "sessionId": session["session_id"], "draft": SIMPLE_DRAFT})
+    session = http.post("/api/tasks/me/with-session/nemo_agent", headers=auth, json={}).json()[
+        "data"
+    ]
+    response = http.post(
+        "/api/render/proxy/lambda",
+        headers=auth,
+        json={"id": "r", "sessionId": session["session_id"], "draft": SIMPLE_DRAFT},
+    )
     assert response.status_code == 402 and "Free plan" in response.json()["error"]
 
 
@@ -118,27 +158,37 @@ def test_free_plan_export_is_402(http: httpx.Client, fake: Fake) -> None:
         ({"output": "mp4"}, "output must be"),
     ],
 )
-def test_bad_submissions_are_400(http: httpx.Client, user: User, overrides: dict[str, Any], fragment: str) -> None:
+def test_bad_submissions_are_400(
+    http: httpx.Client, user: User, overrides: dict[str, Any], fragment: str
+) -> None:
     response = submit(http, user, **overrides)
     assert response.status_code == 400
     assert fragment in response.json()["error"]
 
 
 def test_malformed_json_submit_is_400(http: httpx.Client, user: User) -> None:
-    response = http.post("/api/render/proxy/lambda", headers={**user.auth, "Content-Type": "application/json"}, content=b"{oops")
+    response = http.post(
+        "/api/render/proxy/lambda",
+        headers={**user.auth, "Content-Type": "application/json"},
+        content=b"{oops",
+    )
     assert response.status_code == 400 and response.json()["success"] is False
 
 
 def test_cancel(http: httpx.Client, fake: Fake, user: User) -> None:
     submit(http, user)
     fake.advance(10)
-    cancelled = http.post("/api/render/proxy/lambda/render_1/cancel", headers=user.auth).json()["data"]
+    cancelled = http.post("/api/render/proxy/lambda/render_1/cancel", headers=user.auth).json()[
+        "data"
+    ]
     assert cancelled["status"] == "cancelled"
     fake.advance(100)
     assert poll(http, user)["data"]["status"] == "cancelled"  # stays cancelled
     submit(http, user, "render_2")
     fake.advance(100)
-    finished = http.post("/api/render/proxy/lambda/render_2/cancel", headers=user.auth).json()["data"]
+    finished = http.post("/api/render/proxy/lambda/render_2/cancel", headers=user.auth).json()[
+        "data"
+    ]
     assert finished["status"] == "completed"  # too late to cancel
 
 
@@ -164,7 +214,9 @@ def test_poll_shapes(http: httpx.Client, fake: Fake, user: User, dialect: str) -
         assert body["success"] is True and body["data"]["outputUrl"].endswith(".mp4")
         assert ("status" in body) == (dialect == "compat")
         if dialect == "compat":
-            assert body["output"]["url"] == body["data"]["outputUrl"] == body["data"]["output"]["url"]
+            assert (
+                body["output"]["url"] == body["data"]["outputUrl"] == body["data"]["output"]["url"]
+            )
 
 
 def test_render_ids_and_timings_are_deterministic(fake: Fake, http: httpx.Client) -> None:

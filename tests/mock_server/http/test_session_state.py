@@ -11,15 +11,24 @@ def test_create_session_shape(http: httpx.Client, user: User) -> None:
 
 
 def test_create_session_accepts_body_without_language(http: httpx.Client, user: User) -> None:
-    body = http.post("/api/tasks/me/with-session/nemo_agent", headers=user.auth, json={"task_name": "project"}).json()
+    body = http.post(
+        "/api/tasks/me/with-session/nemo_agent", headers=user.auth, json={"task_name": "project"}
+    ).json()
     assert body["code"] == 0 and body["data"]["session_id"] != user.session_id
 
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [(b"{not json", "Malformed JSON"), (b"[1,2]", "JSON object"), (b'{"task_name": 5}', "task_name"), (b'{"task_name":"p","language":3}', "language")],
+    [
+        (b"{not json", "Malformed JSON"),
+        (b"[1,2]", "JSON object"),
+        (b'{"task_name": 5}', "task_name"),
+        (b'{"task_name":"p","language":3}', "language"),
+    ],
 )
-def test_create_session_bad_bodies_are_400(http: httpx.Client, user: User, content: bytes, fragment: str) -> None:
+def test_create_session_bad_bodies_are_400(
+    http: httpx.Client, user: User, content: bytes, fragment: str
+) -> None:
     response = http.post(
         "/api/tasks/me/with-session/nemo_agent",
         headers={**user.auth, "Content-Type": "application/json"},
@@ -30,11 +39,19 @@ def test_create_session_bad_bodies_are_400(http: httpx.Client, user: User, conte
 
 
 def test_state_of_a_new_session(http: httpx.Client, user: User) -> None:
-    data = http.get(f"/api/state/nemo_agent/me/{user.session_id}/latest", headers=user.auth).json()["data"]
+    data = http.get(f"/api/state/nemo_agent/me/{user.session_id}/latest", headers=user.auth).json()[
+        "data"
+    ]
     assert data["session_id"] == user.session_id and data["task_id"] == user.task_id
     assert data["task_name"] == "project"
     state = data["state"]
-    assert set(state) == {"video_infos", "draft", "canvas_config", "video_analyses", "generated_media"}
+    assert set(state) == {
+        "video_infos",
+        "draft",
+        "canvas_config",
+        "video_analyses",
+        "generated_media",
+    }
     assert state["video_infos"] == [] and state["canvas_config"]["aspect_ratio"] == "16:9"
 
 
@@ -45,9 +62,7 @@ def test_unknown_session_is_1002(http: httpx.Client, user: User) -> None:
 
 def test_another_users_session_is_not_found(http: httpx.Client) -> None:
     alice, bob = new_user(http, "alice"), new_user(http, "bob")
-    for path in (
-        f"/api/state/nemo_agent/me/{alice.session_id}/latest",
-    ):
+    for path in (f"/api/state/nemo_agent/me/{alice.session_id}/latest",):
         assert http.get(path, headers=bob.auth).json()["code"] == 1002
     upload = http.post(
         f"/api/upload-video/nemo_agent/me/{alice.session_id}",
@@ -55,16 +70,26 @@ def test_another_users_session_is_not_found(http: httpx.Client) -> None:
         json={"urls": ["https://example.com/a.mp4"], "source_type": "url"},
     )
     assert upload.json()["code"] == 1002
-    sse = http.post("/run_sse", headers=bob.auth, json={"session_id": alice.session_id, "new_message": {"parts": [{"text": "hi"}]}})
+    sse = http.post(
+        "/run_sse",
+        headers=bob.auth,
+        json={"session_id": alice.session_id, "new_message": {"parts": [{"text": "hi"}]}},
+    )
     assert sse.json()["code"] == 1002
-    claim = http.post("/api/auth/claim-token", headers=bob.auth, json={"session_id": alice.session_id})
+    claim = http.post(
+        "/api/auth/claim-token", headers=bob.auth, json={"session_id": alice.session_id}
+    )
     assert claim.json()["code"] == 1002
     # and alice's state is untouched by bob's attempts
-    state = http.get(f"/api/state/nemo_agent/me/{alice.session_id}/latest", headers=alice.auth).json()
+    state = http.get(
+        f"/api/state/nemo_agent/me/{alice.session_id}/latest", headers=alice.auth
+    ).json()
     assert state["data"]["state"]["video_infos"] == []
 
 
-def test_mapped_dialect_session_not_found_is_404(http: httpx.Client, fake: Fake, user: User) -> None:
+def test_mapped_dialect_session_not_found_is_404(
+    http: httpx.Client, fake: Fake, user: User
+) -> None:
     fake.configure(error_status="mapped")
     response = http.get("/api/state/nemo_agent/me/1/latest", headers=user.auth)
     assert response.status_code == 404 and response.json()["code"] == 1002
