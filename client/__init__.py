@@ -1,1 +1,131 @@
-"""The thin reference client of the NemoVideo API."""
+"""The thin reference client of the NemoVideo API.
+
+`NemoClient` (blocking) and `AsyncNemoClient` (asyncio) drive one sans-IO `Protocol`,
+so every documented rule (re-auth on 1001, new session on 1002, 429 wait, idempotent
+retries, silent-close diff, disconnect recovery, render retry) is written once.
+"""
+
+from .aio import AsyncNemoClient, AsyncTurn
+from .config import ClientConfig, package_version
+from .draft import Draft, Segment, Track
+from .errors import (
+    AgentError,
+    ApiError,
+    BadRequest,
+    Conflict,
+    DownloadFailed,
+    DuplicateRenderId,
+    ExportBlocked,
+    FileTooLarge,
+    HeartbeatTimeout,
+    InsufficientCredits,
+    NemoError,
+    NetworkError,
+    NotFound,
+    NothingToExport,
+    ProtocolError,
+    RateLimited,
+    RenderError,
+    RenderFailed,
+    RenderNotFound,
+    RenderTimeout,
+    ServerError,
+    SessionExpired,
+    SessionNotFound,
+    TokenInvalid,
+    TurnError,
+    TurnInProgress,
+    TurnLost,
+    UnsupportedFileType,
+)
+from .events import (
+    DisconnectEvent,
+    ErrorEvent,
+    Event,
+    HeartbeatEvent,
+    OtherEvent,
+    TextEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+)
+from .guard import TurnGuard
+from .models import (
+    Credits,
+    ExportResult,
+    GenerateResult,
+    RenderStatus,
+    SessionInfo,
+    SessionState,
+    TokenInfo,
+    TurnResult,
+    UploadedFile,
+    UploadResult,
+)
+from .policy import Policy
+from .protocol import Protocol
+from .redact import mask_token
+from .sync import NemoClient, Turn
+
+__version__ = package_version()
+
+__all__ = [
+    "AgentError",
+    "ApiError",
+    "AsyncNemoClient",
+    "AsyncTurn",
+    "BadRequest",
+    "ClientConfig",
+    "Conflict",
+    "Credits",
+    "DisconnectEvent",
+    "DownloadFailed",
+    "Draft",
+    "DuplicateRenderId",
+    "ErrorEvent",
+    "Event",
+    "ExportBlocked",
+    "ExportResult",
+    "FileTooLarge",
+    "GenerateResult",
+    "HeartbeatEvent",
+    "HeartbeatTimeout",
+    "InsufficientCredits",
+    "NemoClient",
+    "NemoError",
+    "NetworkError",
+    "NotFound",
+    "NothingToExport",
+    "OtherEvent",
+    "Policy",
+    "Protocol",
+    "ProtocolError",
+    "RateLimited",
+    "RenderError",
+    "RenderFailed",
+    "RenderNotFound",
+    "RenderStatus",
+    "RenderTimeout",
+    "Segment",
+    "ServerError",
+    "SessionExpired",
+    "SessionInfo",
+    "SessionNotFound",
+    "SessionState",
+    "TextEvent",
+    "TokenInfo",
+    "TokenInvalid",
+    "ToolCallEvent",
+    "ToolResultEvent",
+    "Track",
+    "Turn",
+    "TurnError",
+    "TurnGuard",
+    "TurnInProgress",
+    "TurnLost",
+    "TurnResult",
+    "UnsupportedFileType",
+    "UploadResult",
+    "UploadedFile",
+    "__version__",
+    "mask_token",
+]

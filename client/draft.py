@@ -54,6 +54,10 @@ class Track(BaseModel):
     def end(self) -> int:
         return max((seg.end for seg in self.sg), default=0)
 
+    def describe(self) -> str:
+        """One line as in the timeline summary, e.g. `Title: "Urban Dreams" (0-3s)`."""
+        return _describe(self) if self.sg else f"{self.kind}: {self.n or 'untitled'} (empty)"
+
 
 class Draft(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -85,9 +89,7 @@ class Draft(BaseModel):
         """The human timeline summary of the seeds, e.g.
         `Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) ...`
         """
-        parts = [
-            f"{i}. {_describe(track)}" for i, track in enumerate(self.t, start=1) if track.sg
-        ]
+        parts = [f"{i}. {_describe(track)}" for i, track in enumerate(self.t, start=1) if track.sg]
         count = len(parts)
         head = f"Timeline ({count} track{'s' if count != 1 else ''})"
         return f"{head}: {' '.join(parts)}" if parts else f"{head}: empty"

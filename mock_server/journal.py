@@ -49,6 +49,8 @@ class JournalEntry:
     fault_id: str | None = None
     events: int | None = None  # SSE frames sent, for streams
     completed: bool = False
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: Any = None  # the JSON body, when the response was JSON
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

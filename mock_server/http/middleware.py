@@ -17,7 +17,8 @@ from mock_server.journal import JournalEntry, mask_headers, mask_text
 if TYPE_CHECKING:
     from mock_server.fake import Fake
 
-CAPTURE = 16 * 1024  # bytes of each body kept for the journal
+CAPTURE = 16 * 1024  # bytes of each request body kept for the journal
+RESPONSE_CAPTURE = 1024 * 1024  # JSON responses up to this size are journaled whole
 ADMIN_PREFIX = "/_fake/"
 
 
@@ -93,8 +94,10 @@ class JournalFaultMiddleware:
             return False
         error = _error_for(spec.error_code)
         status = error_status(error, self.fake.config)
-        body = dumps(error_body(error, scope["path"]))
+        payload = error_body(error, scope["path"])
+        body = dumps(payload)
         entry.status, entry.code, entry.completed = status, error.code, True
+        entry.response_body = payload
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
@@ -108,15 +111,19 @@ class JournalFaultMiddleware:
     def _sender(self, send: Send, entry: JournalEntry, fault: Fault | None) -> Send:
         captured = bytearray()
         cut_after = fault.spec.cut_after_events if fault else None
-        state = {"events": 0, "sse": False}
+        state = {"events": 0, "sse": False, "json": False}
 
         async def send_logged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
-                for key, value in message.get("headers", []):
-                    if key.lower() == b"content-type" and value.startswith(b"text/event-stream"):
-                        state["sse"] = True
-                        entry.events = 0
+                entry.response_headers = {
+                    k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", [])
+                }
+                content_type = entry.response_headers.get("content-type", "")
+                state["sse"] = content_type.startswith("text/event-stream")
+                state["json"] = content_type.startswith("application/json")
+                if state["sse"]:
+                    entry.events = 0
             elif message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
                 if state["sse"]:
@@ -125,10 +132,11 @@ class JournalFaultMiddleware:
                         raise StreamCut()
                     state["events"] += frames
                     entry.events = state["events"]
-                elif len(captured) < CAPTURE:
-                    captured.extend(chunk[: CAPTURE - len(captured)])
-                if not message.get("more_body", False) and not state["sse"]:
-                    entry.code = _code_of(bytes(captured))
+                elif state["json"] and len(captured) < RESPONSE_CAPTURE:
+                    captured.extend(chunk[: RESPONSE_CAPTURE - len(captured)])
+                if not message.get("more_body", False) and state["json"]:
+                    entry.response_body = _json_of(bytes(captured))
+                    entry.code = _code_of(entry.response_body)
             await send(message)
 
         return send_logged
@@ -157,13 +165,14 @@ def _error_for(code: int) -> FakeError:
     return error
 
 
-def _code_of(body: bytes) -> int | None:
-    if not body.startswith(b"{"):
-        return None
+def _json_of(body: bytes) -> Any:
     try:
-        data = json.loads(body)
+        return json.loads(mask_text(body.decode()))
     except ValueError:
         return None
+
+
+def _code_of(data: Any) -> int | None:
     if isinstance(data, dict):
         code = data.get("code")
         if isinstance(code, int):
