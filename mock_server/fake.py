@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from mock_server.domain.renders import RenderBackend
 from mock_server.domain.service import NemoService
 from mock_server.domain.uploads import Prober
 from mock_server.faults import Faults
-from mock_server.journal import Journal
+from mock_server.journal import Exchange, Journal
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -42,6 +42,8 @@ class Fake:
         self.faults = Faults(self.config.seed)
         self.service = self._new_service()
         self._app: FastAPI | None = None
+        # Callables given every complete response (e.g. a contract checker in tests).
+        self.observers: list[Callable[[Exchange], None]] = []
 
     # --- wiring
     def _new_service(self) -> NemoService:

@@ -59,6 +59,20 @@ class JournalEntry:
         return data
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """A whole response as sent (unmasked), handed to in-process observers only — never
+    journaled or written anywhere (see Fake.observers)."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    injected: bool = False
+
+
 class Journal:
     def __init__(self, capacity: int = 10_000) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)

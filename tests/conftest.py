@@ -13,6 +13,7 @@ import pytest
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
+from mock_server.testing.conformance import ContractChecker
 
 ATTRIBUTION = {
     "X-Skill-Source": "nemo-fake-tests",
@@ -23,9 +24,13 @@ ATTRIBUTION = {
 
 @pytest.fixture
 def fake(tmp_path: Any) -> Iterator[Fake]:
+    """A manual-clock fake whose every response is checked against contracts/."""
     instance = Fake(FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data")))
+    checker = ContractChecker()
+    instance.observers.append(checker.observe)
     yield instance
     instance.close()
+    assert not checker.violations, "responses broke the contract:\n" + "\n".join(checker.violations)
 
 
 @pytest.fixture

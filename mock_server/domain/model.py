@@ -55,12 +55,12 @@ class MediaFile:
     filename: str
     path: Path | None  # None: a URL upload we could not fetch (no network from the fake)
     file_type: str
-    duration: float
-    width: int
-    height: int
-    fps: float
+    duration: float | None  # None: unknown (a URL upload the fake could not fetch)
+    width: int | None
+    height: int | None
+    fps: float | None
     hash: str
-    size: int
+    size: int | None
     source: Literal["upload", "url", "generated"]
     created_at: float
     url: str | None = None  # declared URL for URL uploads
@@ -70,14 +70,17 @@ class MediaFile:
     recipe: dict[str, Any] | None = None
 
     def info(self, cdn_url: str) -> dict[str, Any]:
+        # Fields that do not apply to a kind are null (an image has no duration or fps,
+        # audio no frame size), rather than a misleading 0.
+        moving, visual = self.file_type != "image", self.file_type != "audio"
         return {
             "filename": self.filename,
             "file_type": self.file_type,
             "cdn_url": cdn_url,
-            "duration": self.duration,
-            "width": self.width,
-            "height": self.height,
-            "fps": self.fps,
+            "duration": self.duration if moving else None,
+            "width": self.width if visual else None,
+            "height": self.height if visual else None,
+            "fps": self.fps if moving and visual else None,
             "hash": self.hash,
             "size": self.size,
         }

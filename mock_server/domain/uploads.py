@@ -166,15 +166,8 @@ class Uploads:
         else:
             # No network from the fake: record what the URL declares.
             digest = hashlib.sha256(url.encode()).hexdigest()
-            values = {
-                "file_type": kind,
-                "duration": 0.0,
-                "width": 0,
-                "height": 0,
-                "fps": 0.0,
-                "hash": digest,
-                "size": 0,
-            }
+            unknown = dict.fromkeys(("duration", "width", "height", "fps", "size"))
+            values = {"file_type": kind, "hash": digest, **unknown}
         media = MediaFile(
             media_id=self._media_id(account),
             user_id=account.user_id,

@@ -12,13 +12,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.domain.errors import BUSINESS_CODES, FakeError, InjectedServerError
 from mock_server.faults import Fault
 from mock_server.http.wire import dumps, error_body, error_status
-from mock_server.journal import JournalEntry, mask_headers, mask_text
+from mock_server.journal import Exchange, JournalEntry, mask_headers, mask_text
 
 if TYPE_CHECKING:
     from mock_server.fake import Fake
 
 CAPTURE = 16 * 1024  # bytes of each request body kept for the journal
 RESPONSE_CAPTURE = 1024 * 1024  # JSON responses up to this size are journaled whole
+OBSERVED_BODY = 8 * 1024 * 1024  # observers see whole non-media bodies up to this size
 ADMIN_PREFIX = "/_fake/"
 
 
@@ -64,7 +65,7 @@ class JournalFaultMiddleware:
                 entry.fault_id = fault.id
                 if await self._apply_fault(fault, scope, send, entry):
                     return
-            await self.app(scope, receive_logged, self._sender(send, entry, fault))
+            await self.app(scope, receive_logged, self._sender(send, entry, fault, scope))
             entry.completed = True
         except StreamCut:
             entry.extra["cut"] = True
@@ -72,6 +73,19 @@ class JournalFaultMiddleware:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if entry.body is None and request_body:
                 entry.body = _summarise(bytes(request_body), content_type)
+
+    def _notify(self, scope: Scope, entry: JournalEntry, body: bytes) -> None:
+        exchange = Exchange(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            status=entry.status,
+            headers=entry.response_headers,
+            body=body,
+            injected=entry.fault_id is not None,
+        )
+        for observer in list(self.fake.observers):
+            observer(exchange)
 
     async def _apply_fault(
         self, fault: Fault, scope: Scope, send: Send, entry: JournalEntry
@@ -92,7 +106,7 @@ class JournalFaultMiddleware:
             raise StreamCut()
         if spec.error_code is None:
             return False
-        error = _error_for(spec.error_code)
+        error = _error_for(spec.error_code, self.fake)
         status = error_status(error, self.fake.config)
         payload = error_body(error, scope["path"])
         body = dumps(payload)
@@ -106,10 +120,14 @@ class JournalFaultMiddleware:
             headers.append((b"retry-after", b"30"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        if self.fake.observers:
+            entry.response_headers = {k.decode(): v.decode() for k, v in headers}
+            self._notify(scope, entry, body)
         return True
 
-    def _sender(self, send: Send, entry: JournalEntry, fault: Fault | None) -> Send:
+    def _sender(self, send: Send, entry: JournalEntry, fault: Fault | None, scope: Scope) -> Send:
         captured = bytearray()
+        observed = bytearray() if self.fake.observers else None
         cut_after = fault.spec.cut_after_events if fault else None
         state = {"events": 0, "sse": False, "json": False}
 
@@ -126,6 +144,12 @@ class JournalFaultMiddleware:
                     entry.events = 0
             elif message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
+                if observed is not None and len(observed) < OBSERVED_BODY:
+                    media = entry.response_headers.get("content-type", "").startswith(("video/", "audio/", "image/"))
+                    if not media:
+                        observed.extend(chunk)
+                if observed is not None and not message.get("more_body", False):
+                    self._notify(scope, entry, bytes(observed))
                 if state["sse"]:
                     frames = chunk.count(b"\n\n")
                     if cut_after is not None and state["events"] + frames > cut_after:
@@ -142,10 +166,12 @@ class JournalFaultMiddleware:
         return send_logged
 
 
-def _error_for(code: int) -> FakeError:
+def _error_for(code: int, fake: Fake) -> FakeError:
     if code in BUSINESS_CODES:
         cls = BUSINESS_CODES[code]
-        return cls(f"{cls.default_message} (injected fault)")
+        # the details each code documents (4001's list is the class default)
+        details = {4002: {"max_bytes": fake.config.upload_max_bytes}}
+        return cls(f"{cls.default_message} (injected fault)", **details.get(code, {}))
     from mock_server.domain import errors
 
     by_status = {

@@ -20,9 +20,11 @@ def output_url(request: Request, render: Render) -> str:
     return f"{base_url(request)}/render-result/{render.render_id}.{render.output['format']}"
 
 
-def poll_body(request: Request, render: Render, view: dict[str, Any]) -> dict[str, Any]:
+def poll_body(
+    request: Request, render: Render, view: dict[str, Any], dialect: str | None = None
+) -> dict[str, Any]:
     """The poll response in the configured dialect (API notes §7, CONFLICT a/b/c)."""
-    dialect = fake_of(request).config.render_poll
+    dialect = dialect or fake_of(request).config.render_poll
     data = dict(view)
     output: dict[str, Any] | None = None
     if view["status"] == "completed":
@@ -80,7 +82,7 @@ async def cancel(request: Request, render_id: str) -> Response:
     with fake.service.lock:
         render = fake.service.renders.cancel(account, render_id)
         view = fake.service.renders.view(render)
-    return proxy_ok(view)
+    return JSONBytes(poll_body(request, render, view, dialect="data"))
 
 
 def _file(render: Render) -> FileResponse:

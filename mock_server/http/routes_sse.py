@@ -42,9 +42,24 @@ class RunAgentRequest(BaseModel):
 
     @property
     def text(self) -> str:
+        """The user's words: text parts, or the answer in a functionResponse part (a
+        client answering the agent's `ask_question` the ADK way)."""
         if self.new_message is None:
             return ""
-        return "\n".join(p.text for p in self.new_message.parts if p.text)
+        texts = [p.text for p in self.new_message.parts if p.text]
+        if not texts:
+            texts = [a for p in self.new_message.parts if (a := _answer(p))]
+        return "\n".join(texts)
+
+
+def _answer(part: Part) -> str | None:
+    extra = part.model_extra or {}
+    response = extra.get("functionResponse") or extra.get("function_response")
+    if not isinstance(response, dict) or not isinstance(response.get("response"), dict):
+        return None
+    body = response["response"]
+    value = next((body[k] for k in ("answer", "text", "result", "response") if k in body), None)
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _unprocessable(detail: Any) -> Response:

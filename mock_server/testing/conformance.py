@@ -1,0 +1,104 @@
+"""Check responses against `contracts/`: REST bodies with schemathesis (the same library
+that fuzzes the fake), SSE streams frame by frame against events.schema.json.
+
+    checker = ContractChecker()
+    fake.observers.append(checker.observe)
+    ...                                   # run anything against the fake
+    assert not checker.violations
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from jsonschema import Draft202012Validator
+
+from mock_server.journal import Exchange
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+
+
+@cache
+def _openapi() -> Any:
+    import schemathesis
+
+    return schemathesis.openapi.from_path(str(CONTRACTS / "openapi.yaml"))
+
+
+@cache
+def events_validator() -> Draft202012Validator:
+    schema = json.loads((CONTRACTS / "events.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def sse_payloads(body: bytes) -> list[str]:
+    """The `data:` payloads of an SSE body (comments and blank heartbeats yield nothing)."""
+    payloads = []
+    for block in body.decode("utf-8").split("\n\n"):
+        data = [line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")]
+        if data and any(data):
+            payloads.append("\n".join(data))
+    return payloads
+
+
+class ContractChecker:
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.checked = 0
+        self._lock = threading.Lock()
+
+    def observe(self, exchange: Exchange) -> None:
+        problems = self.check(exchange)
+        with self._lock:
+            self.checked += 1
+            self.violations.extend(f"{exchange.method} {exchange.path} -> {exchange.status}: {p}" for p in problems)
+
+    def check(self, exchange: Exchange) -> list[str]:
+        operation = _openapi().find_operation_by_path(exchange.method, exchange.path)
+        if operation is None:
+            # unknown routes (404) and known paths with another method (405) are outside it
+            return [] if exchange.status in (404, 405) else ["no such operation in contracts/openapi.yaml"]
+        if exchange.injected and exchange.status >= 500:
+            return []  # injected 5xx are outside the documented contract by design
+        problems = self._check_rest(operation, exchange)
+        if exchange.headers.get("content-type", "").startswith("text/event-stream"):
+            problems += self._check_sse(exchange.body)
+        return problems
+
+    def _check_rest(self, operation: Any, exchange: Exchange) -> list[str]:
+        url = f"http://nemo-fake.local{exchange.path}" + (f"?{exchange.query}" if exchange.query else "")
+        response = httpx.Response(
+            exchange.status,
+            headers=exchange.headers,
+            content=exchange.body,
+            request=httpx.Request(exchange.method, url),
+        )
+        response.elapsed = timedelta(0)  # schemathesis reads it; the body is complete
+        try:
+            operation.validate_response(response)
+        except Exception as failure:  # schemathesis raises a FailureGroup of every problem
+            nested = getattr(failure, "exceptions", None) or [failure]
+            return [_one_line(str(exc)) for exc in nested]
+        return []
+
+    def _check_sse(self, body: bytes) -> list[str]:
+        problems = []
+        for payload in sse_payloads(body):
+            try:
+                event = json.loads(payload)
+            except ValueError:
+                problems.append(f"SSE data is not JSON: {payload[:80]!r}")
+                continue
+            for error in events_validator().iter_errors(event):
+                problems.append(f"SSE event violates events.schema.json: {error.message[:200]}")
+        return problems
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:400]
