@@ -23,7 +23,7 @@ FIELD_LIMIT = 64 * 1024  # non-file form fields
 
 @dataclass
 class _Part:
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, bytes] = field(default_factory=dict)
     name: str | None = None
     filename: str | None = None
     content_type: str | None = None
@@ -54,17 +54,16 @@ class _Collector:
         self._value += data[start:end]
 
     def on_header_end(self) -> None:
-        self.part.headers[self._field.decode("latin-1").lower()] = self._value.decode(
-            "utf-8", "replace"
-        )
+        # raw bytes: parse_options_header handles any bytes; names are decoded below
+        self.part.headers[self._field.decode("latin-1").lower()] = self._value
         self._field, self._value = b"", b""
 
     def on_headers_finished(self) -> None:
-        _, params = parse_options_header(self.part.headers.get("content-disposition", ""))
+        _, params = parse_options_header(self.part.headers.get("content-disposition", b""))
         name, filename = params.get(b"name"), params.get(b"filename")
         self.part.name = name.decode("utf-8", "replace") if name else None
         self.part.filename = filename.decode("utf-8", "replace") if filename is not None else None
-        self.part.content_type = self.part.headers.get("content-type")
+        self.part.content_type = self.part.headers.get("content-type", b"").decode("utf-8", "replace") or None
         if self.part.filename is not None:
             fd, raw_path = tempfile.mkstemp(dir=self.tmp_dir, prefix="upload-")
             self.part.path = Path(raw_path)
@@ -128,6 +127,9 @@ async def receive_files(request: Request, tmp_dir: Path, max_bytes: int) -> list
     except MultipartParseError as exc:
         collector.cleanup()
         raise BadRequest(f"Malformed multipart body: {exc}") from None
+    except (UnicodeError, ValueError):
+        collector.cleanup()
+        raise BadRequest("Malformed multipart body: a part header is not valid text") from None
     except (ClientDisconnect, Exception):
         collector.cleanup()
         raise
