@@ -63,6 +63,8 @@ class JournalFaultMiddleware:
         try:
             if fault is not None:
                 entry.fault_id = fault.id
+                if fault.spec.error_code is not None or fault.spec.drop:
+                    await _drain(receive_logged)  # so the journal shows what was sent
                 if await self._apply_fault(fault, scope, send, entry):
                     return
             await self.app(scope, receive_logged, self._sender(send, entry, fault, scope))
@@ -189,6 +191,18 @@ def _error_for(code: int, fake: Fake) -> FakeError:
     error = InjectedServerError(f"Injected fault: HTTP {code}")
     error.code = error.mapped_status = code  # type: ignore[misc]
     return error
+
+
+async def _drain(receive: Receive, limit: int = 64 * CAPTURE) -> None:
+    """Read a request body the app will never read (bounded: a huge upload is cut off)."""
+    seen = 0
+    while seen <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        seen += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _json_of(body: bytes) -> Any:

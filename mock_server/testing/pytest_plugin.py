@@ -10,10 +10,15 @@ def test_flow(nemo_fake):
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from mock_server.testing.handles import FakeHandle, ServerHandle
+if TYPE_CHECKING:
+    from mock_server.testing.handles import FakeHandle, ServerHandle
+
+# The fake is imported inside the fixtures, not here: pytest loads plugins before
+# coverage starts, and an eager import would hide the client's import-time lines.
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +57,8 @@ def nemo_fake(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FakeHandle]:
     """An in-process fake (manual clock by default) with an httpx client routed to it."""
+    from mock_server.testing.handles import FakeHandle
+
     handle = FakeHandle.create(_config_for(request), tmp_path_factory.mktemp("nemo-fake"))
     try:
         yield handle
@@ -64,6 +71,8 @@ def nemo_fake_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerHandle]:
     """The same fake on a real uvicorn socket on a random loopback port."""
+    from mock_server.testing.handles import ServerHandle
+
     handle = ServerHandle.create(_config_for(request), tmp_path_factory.mktemp("nemo-fake-server"))
     try:
         yield handle
