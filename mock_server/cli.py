@@ -1,7 +1,8 @@
-"""`nemo-fake`: serve the fake (record, replay and verify join later)."""
+"""`nemo-fake`: serve the fake; record, replay, verify and import-har sessions."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -80,6 +81,225 @@ def serve(
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+# --- record / replay / verify / import-har (mock_server/recording)
+
+
+def _bind(host: str, port: int) -> tuple[Any, str]:
+    import socket
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # connections queue from now on, before uvicorn takes over
+    except OSError as exc:
+        typer.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    shown = f"[{host}]" if ":" in host else host
+    return sock, f"http://{shown}:{sock.getsockname()[1]}"
+
+
+def _run_uvicorn(asgi: Any, sock: Any, log_level: str) -> None:
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(asgi, log_level=log_level, lifespan="off"))
+    server.run(sockets=[sock])
+
+
+@app.command()
+def record(
+    upstream: Annotated[
+        str, typer.Option(help="base URL to forward to, e.g. https://mega-api-prod.nemovideo.ai")
+    ],
+    cassette_dir: Annotated[
+        Path, typer.Option(help="directory for the cassette (one JSON file per session)")
+    ],
+    port: Annotated[
+        int, typer.Option(help="port of the recording proxy; 0 picks a free one")
+    ] = 8001,
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    max_requests: Annotated[
+        int | None, typer.Option(help="forward at most N requests, then answer 429")
+    ] = None,
+    allow_spend: Annotated[
+        bool,
+        typer.Option("--allow-spend", help="forward POST /run_sse (agent turns may spend credits)"),
+    ] = False,
+    name: Annotated[
+        str | None, typer.Option(help="cassette name (default session-<UTC time>)")
+    ] = None,
+    client: Annotated[
+        str | None, typer.Option(help="provenance.client (default: the first User-Agent)")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(help="free text stored in the cassette")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace an existing cassette of that name")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+) -> None:
+    """Record a session: a reverse proxy to UPSTREAM that writes a redacted cassette."""
+    from datetime import UTC, datetime
+
+    from mock_server.recording.record import RecordingProxy
+
+    if not upstream.startswith(("http://", "https://")):
+        typer.echo("--upstream must be an http(s) URL", err=True)
+        raise typer.Exit(2)
+    if max_requests is not None and max_requests < 1:
+        typer.echo("--max-requests must be at least 1", err=True)
+        raise typer.Exit(2)
+    name = name or datetime.now(UTC).strftime("session-%Y%m%dT%H%M%SZ")
+    target = cassette_dir / (name if name.endswith(".json") else f"{name}.json")
+    if target.exists() and not overwrite:
+        typer.echo(f"{target} exists; pick another --name or pass --overwrite", err=True)
+        raise typer.Exit(2)
+    proxy = RecordingProxy(
+        upstream,
+        target,
+        max_requests=max_requests,
+        allow_spend=allow_spend,
+        client=client,
+        description=description,
+    )
+    sock, url = _bind(host, port)
+    typer.echo(f"nemo-fake record: {url} -> {upstream}; cassette {target}")
+    guard = f"at most {max_requests} requests" if max_requests else "no request limit"
+    typer.echo(
+        f"budget: {guard}; /run_sse {'forwarded (--allow-spend)' if allow_spend else 'refused (403) without --allow-spend'}"
+    )
+    typer.echo(f"export NEMO_API_URL={url}")
+    try:
+        _run_uvicorn(proxy, sock, log_level)
+    finally:
+        count = len(proxy.exchanges)
+        typer.echo(f"recorded {count} interaction(s) to {target}" if count else "nothing recorded")
+
+
+@app.command()
+def replay(
+    cassette: Annotated[Path, typer.Argument(help="the cassette JSON file")],
+    speed: Annotated[
+        float, typer.Option(help="SSE timing: 1 as recorded, N times faster, 0 no waiting")
+    ] = 1.0,
+    port: Annotated[int, typer.Option(help="0 picks a free port")] = 8002,
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    media: Annotated[
+        list[Path] | None,
+        typer.Option(help="folders with files to serve for recorded downloads (by sha256)"),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+) -> None:
+    """Serve a cassette's recorded responses (unmatched requests: 404 with the nearest miss)."""
+    from mock_server.recording.cassette import CassetteError
+    from mock_server.recording.replay import ReplayApp
+
+    if speed < 0:
+        typer.echo("--speed must be >= 0", err=True)
+        raise typer.Exit(2)
+    try:
+        replay_app = ReplayApp(cassette, speed=speed, media_dirs=media or ())
+    except CassetteError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    sock, url = _bind(host, port)
+    count = len(replay_app.cassette.interactions)
+    typer.echo(
+        f"nemo-fake replay: {url} serving {count} interaction(s) from {cassette} (speed {speed:g})"
+    )
+    typer.echo(f"export NEMO_API_URL={url}")
+    try:
+        _run_uvicorn(replay_app, sock, log_level)
+    finally:
+        status = replay_app.status()
+        typer.echo(
+            f"served {len(status['served'])}, unused {len(status['unused'])}, misses {len(status['misses'])}"
+        )
+        for miss in status["misses"]:
+            typer.echo(f"  miss: {miss['message']}")
+
+
+@app.command()
+def verify(
+    cassettes: Annotated[
+        list[Path], typer.Argument(help="cassette files to check against a fresh fake")
+    ],
+    seed: Annotated[
+        int, typer.Option(help="the fake's seed (use the one the cassette was made with)")
+    ] = 0,
+    time_scale: Annotated[
+        float, typer.Option(help="API seconds per recorded second between requests")
+    ] = 1.0,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="fake config KEY=VALUE (e.g. render_poll=legacy)"),
+    ] = None,
+    media: Annotated[
+        list[Path] | None, typer.Option(help="folders with the recorded upload files (by sha256)")
+    ] = None,
+) -> None:
+    """Drift report: replay each cassette's requests against the fake and compare responses."""
+    from rich.console import Console
+
+    from mock_server.recording.verify import print_reports, verify_cassette
+
+    config: dict[str, Any] = {}
+    for item in set_ or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            typer.echo(f"--set takes KEY=VALUE, got {item!r}", err=True)
+            raise typer.Exit(2)
+        config[key.strip()] = value
+    try:
+        FakeConfig(**config)
+    except ValueError as exc:
+        typer.echo(f"invalid --set: {exc}", err=True)
+        raise typer.Exit(2) from None
+    reports = [
+        verify_cassette(
+            path, seed=seed, time_scale=time_scale, media_dirs=media or (), config=config
+        )
+        for path in cassettes
+    ]
+    print_reports(reports, Console())
+    if any(r.error for r in reports):
+        raise typer.Exit(2)
+    if any(r.drift for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command("import-har")
+def import_har(
+    har: Annotated[Path, typer.Argument(help="a HAR 1.2 file (devtools: Save all as HAR)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the cassette to write")],
+    base_url: Annotated[
+        str | None, typer.Option(help="the API origin to keep (default: guessed)")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(help="free text stored in the cassette")
+    ] = None,
+) -> None:
+    """Convert a browser HAR export into a redacted cassette."""
+    from mock_server.recording.cassette import CassetteError
+    from mock_server.recording.har import import_har as convert
+
+    try:
+        cassette = convert(har, base_url=base_url, description=description)
+    except CassetteError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    errors = cassette.validate()
+    if errors:
+        typer.echo("the cassette does not match the schema:\n  " + "\n  ".join(errors), err=True)
+        raise typer.Exit(1)
+    cassette.save(output)
+    placeholders = ", ".join(cassette.placeholders) or "none"
+    typer.echo(
+        f"wrote {output}: {len(cassette.interactions)} interaction(s); placeholders: {placeholders}"
+    )
 
 
 def main() -> None:

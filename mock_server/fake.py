@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.clock import Clock, iso
+from mock_server.assets import Assets
 from mock_server.config import FakeConfig
 from mock_server.domain.model import Account, Session, Token
 from mock_server.domain.renders import RenderBackend
 from mock_server.domain.service import NemoService
+from mock_server.domain.store import MemoryStore
 from mock_server.domain.uploads import Prober
 from mock_server.faults import Faults
 from mock_server.journal import Exchange, Journal
@@ -47,7 +49,9 @@ class Fake:
 
     # --- wiring
     def _new_service(self) -> NemoService:
-        return NemoService(self.config, self.clock, self.data_dir, self._prober(), self._backend())
+        store = MemoryStore()
+        self.assets = Assets(store, max_side=self.config.media_max_side)
+        return NemoService(self.config, self.clock, self.data_dir, self._prober(), self._backend(), store)
 
     def _prober(self) -> Prober:
         from mock_server.media.probe import probe
@@ -57,7 +61,7 @@ class Fake:
     def _backend(self) -> RenderBackend:
         from mock_server.render_backend import MediaRenderBackend
 
-        return MediaRenderBackend(self)
+        return MediaRenderBackend(self.assets, self.data_dir / "renders", max_side=self.config.media_max_side)
 
     @property
     def app(self) -> FastAPI:
@@ -72,7 +76,7 @@ class Fake:
         with self.service.lock:
             if seed is not None:
                 self.config = self.config.patched({"seed": seed})
-            self.service.store.clear()
+            self._close_workers()
             self.journal.clear()
             self.faults = Faults(self.config.seed)
             for child in ("media", "renders", "tmp"):
@@ -113,7 +117,12 @@ class Fake:
         with self.service.lock:
             return self.service.accounts.mint(**spec)
 
+    def _close_workers(self) -> None:
+        self.service.renders.backend.close()
+        self.assets.close()
+
     def close(self) -> None:
+        self._close_workers()
         if self._own_data_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -1,20 +1,84 @@
-"""Wires the domain's render jobs to real encoding (mock_server.media)."""
+"""Wires the domain's render jobs to real encoding: sources resolved (generated media
+synthesized first), then mock_server.media renders off the event loop. Identical
+(draft, output, canvas) renders are encoded once and share one file."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
+from mock_server.assets import Assets, capped
 from mock_server.domain.model import Render
-from mock_server.domain.renders import PlaceholderBackend
-
-if TYPE_CHECKING:
-    from mock_server.fake import Fake
+from mock_server.media.render import RenderInfo
+from mock_server.media.workers import RenderWorkers, render_key
 
 
-class MediaRenderBackend(PlaceholderBackend):
-    def __init__(self, fake: Fake) -> None:
-        super().__init__(fake.data_dir / "renders")
-        self.fake = fake
+class MediaRenderBackend:
+    def __init__(self, assets: Assets, out_dir: Path, workers: int = 2, max_side: int | None = None) -> None:
+        self.assets = assets
+        self.max_side = max_side
+        self.out_dir = out_dir
+        # threads: PyAV and numpy release the GIL while encoding, and no pool start-up
+        self.workers = RenderWorkers(max_workers=workers, kind="thread")
+        self._orchestrator = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="nemo-render")
+        self._jobs: dict[str, Future[RenderInfo]] = {}
+        self._lock = threading.Lock()
 
     def start(self, render: Render) -> None:
-        super().start(render)
+        sources = self.assets.sources(render.draft, render.user_id, render.session_id)
+        pending = {src: self.assets.ensure(media) for src, media in sources.items()}
+        width, height = self._canvas(render)
+        fmt = str(render.output.get("format", "mp4"))
+        key = render_key(render.draft, {**render.output, "canvas": [width, height]})
+        out = self.out_dir / f"{key}.{fmt}"
+
+        def job() -> RenderInfo:
+            assets = {}
+            for src, fut in pending.items():
+                try:
+                    assets[src] = str(fut.result(timeout=600))
+                except Exception:  # a source that cannot be made renders as black/silence
+                    continue
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            return self.workers.submit(key, render.draft, out, assets, width, height, fmt).result()
+
+        with self._lock:
+            self._jobs[render.render_id] = self._orchestrator.submit(job)
+
+    def _canvas(self, render: Render) -> tuple[int | None, int | None]:
+        """The draft's own size (m.width/height), else the session's canvas; capped."""
+        meta = render.draft.get("m")
+        meta = meta if isinstance(meta, dict) else {}
+        size = (meta.get("width"), meta.get("height"))
+        if not all(isinstance(v, int) and v > 0 for v in size):
+            size = (render.canvas.get("width"), render.canvas.get("height"))
+        if not all(isinstance(v, int) and v > 0 for v in size):
+            return None, None
+        return capped(int(size[0]), int(size[1]), self.max_side)
+
+    def check(self, render: Render) -> None:
+        with self._lock:
+            job = self._jobs.get(render.render_id)
+        if job is None or not job.done():
+            return
+        error = job.exception()
+        if error is not None:
+            render.artifact_error = f"Render failed: {error}"
+            return
+        info = job.result()
+        render.artifact, render.size, render.media_duration = info.path, info.size, round(info.duration, 3)
+
+    def pending(self, render: Render) -> Future[RenderInfo] | None:
+        with self._lock:
+            return self._jobs.get(render.render_id)
+
+    def forget(self, render: Render) -> None:
+        with self._lock:
+            job = self._jobs.pop(render.render_id, None)
+        if job is not None:
+            job.cancel()  # a queued job never starts; a running one finishes unused
+
+    def close(self) -> None:
+        self._orchestrator.shutdown(wait=False, cancel_futures=True)
+        self.workers.shutdown(wait=False, cancel_futures=True)

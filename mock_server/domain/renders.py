@@ -3,7 +3,7 @@ now) and reconciled with the real output file (never `completed` before it exist
 
 from __future__ import annotations
 
-from pathlib import Path
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -26,6 +26,8 @@ class RenderBackend(Protocol):
     def start(self, render: Render) -> None: ...
     def check(self, render: Render) -> None: ...
     def forget(self, render: Render) -> None: ...
+    def pending(self, render: Render) -> Future[Any] | None: ...
+    def close(self) -> None: ...
 
 
 class Renders:
@@ -121,6 +123,15 @@ class Renders:
             render.ready_at = max(now, render.submitted_at + render.duration)
         return "completed", 100
 
+    def awaiting_encoder(self, render: Render) -> Future[Any] | None:
+        """Under the manual clock API time does not flow by itself, so a render whose time
+        is up must not sit at 99% waiting for real time: callers await this job first."""
+        if self.ctx.clock.mode != "manual" or render.cancelled_at is not None or render.will_fail:
+            return None
+        if self.ctx.clock.now() < render.submitted_at + render.duration or render.artifact is not None:
+            return None
+        return self.backend.pending(render)
+
     def view(self, render: Render) -> dict[str, Any]:
         status, progress = self.status(render)
         view: dict[str, Any] = {
@@ -171,22 +182,3 @@ def _progress(elapsed: float, duration: float) -> int:
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-
-
-class PlaceholderBackend:
-    """Writes a small placeholder file at once (used until media rendering is wired)."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-
-    def start(self, render: Render) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / f"{render.render_id}.{render.output['format']}"
-        path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16)
-        render.artifact, render.size = path, path.stat().st_size
-
-    def check(self, render: Render) -> None:
-        return None
-
-    def forget(self, render: Render) -> None:
-        return None

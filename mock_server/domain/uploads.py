@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from mock_server import rng
 from mock_server.clock import iso
@@ -126,18 +126,19 @@ class Uploads:
         ]
 
     def _store(
-        self,
-        account: Account,
-        session: Session,
-        incoming: IncomingFile,
-        probed: Probed,
-        base_url: str,
+        self, account: Account, session: Session, incoming: IncomingFile, probed: Probed, base_url: str
     ) -> dict[str, Any]:
+        media = self._media_record(account, session, incoming, probed, copy=False)
+        return self._register(session, media, base_url)
+
+    def _media_record(
+        self, account: Account, session: Session, incoming: IncomingFile, probed: Probed, copy: bool
+    ) -> MediaFile:
         media_id = self._media_id(account)
         target = self.ctx.data_dir / "media" / media_id / _safe_name(incoming.filename)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(incoming.path), target)
-        media = MediaFile(
+        (shutil.copyfile if copy else shutil.move)(str(incoming.path), target)
+        return MediaFile(
             media_id=media_id,
             user_id=account.user_id,
             session_id=session.session_id,
@@ -153,39 +154,38 @@ class Uploads:
             source="upload",
             created_at=self.ctx.clock.now(),
         )
-        return self._register(session, media, base_url)
 
     def _store_url(
         self, account: Account, session: Session, url: str, filename: str, kind: str, base_url: str
     ) -> dict[str, Any]:
         local = _local_path(url)
         if local is not None:
-            probed = self.probe(local, filename)
-            values = {
-                k: getattr(probed, k)
-                for k in ("file_type", "duration", "width", "height", "fps", "hash", "size")
-            }
-        else:
-            # No network from the fake: record what the URL declares.
-            digest = hashlib.sha256(url.encode()).hexdigest()
-            unknown = dict.fromkeys(("duration", "width", "height", "fps", "size"))
-            values = {"file_type": kind, "hash": digest, **unknown}
+            # a fixture file on this machine: probed and served like an upload
+            incoming = IncomingFile(filename, local, local.stat().st_size, None)
+            media = self._media_record(account, session, incoming, self.probe(local, filename), copy=True)
+            media.source, media.url = "url", url
+            return self._register(session, media, base_url)
+        # No network from the fake: record what the URL declares; its cdn_url is the URL.
+        unknown = dict.fromkeys(("duration", "width", "height", "fps", "size"))
         media = MediaFile(
             media_id=self._media_id(account),
             user_id=account.user_id,
             session_id=session.session_id,
             filename=filename,
-            path=local,
+            path=None,
             source="url",
             created_at=self.ctx.clock.now(),
-            url=url,
-            **values,
+            # percent-encode what a URI may not hold (spaces, backslashes, non-ASCII)
+            url=quote(url, safe=":/?#[]@!$&'()*+,;=%~"),
+            file_type=kind,
+            hash=hashlib.sha256(url.encode()).hexdigest(),
+            **unknown,
         )
         return self._register(session, media, base_url)
 
     def _register(self, session: Session, media: MediaFile, base_url: str) -> dict[str, Any]:
         self.ctx.store.put_media(media)
-        info = media.info(media_url(base_url, media) if media.path else media.url or "")
+        info = media.info(media_url(base_url, media) if media.path else str(media.url))
         session.video_infos.append(
             {
                 "id": media.media_id,
@@ -203,7 +203,6 @@ class Uploads:
 
 def media_url(base_url: str, media: MediaFile) -> str:
     """Where the fake's CDN serves a stored file."""
-    from urllib.parse import quote
 
     return f"{base_url.rstrip('/')}/media/{media.media_id}/{quote(media.filename)}"
 
@@ -213,8 +212,9 @@ def _local_path(url: str) -> Path | None:
     if parsed.scheme != "file":
         return None
     path = Path(unquote(parsed.path))
-    # a file:// URL the fake cannot read is recorded as declared, like an http one
-    return path if path.is_file() else None
+    if not path.is_file():
+        raise BadRequest(f"file:// URL names no readable file on the fake's machine: {url!r}")
+    return path
 
 
 def _safe_name(filename: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 
 from fastapi import APIRouter, Request
@@ -22,7 +23,12 @@ async def media(request: Request, media_id: str, filename: str) -> Response:
     fake = fake_of(request)
     with fake.service.lock:
         found = fake.service.store.media(media_id)
-    if found is None or found.path is None or not found.path.is_file():
+    if found is None or found.path is None:
         raise MediaNotFound(f"Media not found: {media_id}/{filename}")
+    try:
+        # generated media are made on first use, off the event loop
+        await asyncio.wrap_future(fake.assets.ensure(found))
+    except Exception:
+        raise MediaNotFound(f"Media not available: {media_id}/{filename}") from None
     media_type = mimetypes.guess_type(found.filename)[0] or "application/octet-stream"
     return FileResponse(found.path, media_type=media_type)

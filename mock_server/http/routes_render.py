@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -54,6 +56,19 @@ def poll_body(
     return {"success": True, "data": data}
 
 
+ENCODER_WAIT = 300.0  # real seconds a manual-clock poll may wait for the encoder
+
+
+async def settle(request: Request, render: Render) -> None:
+    """Under the manual clock, let the real encoder catch up with API time (bounded)."""
+    fake = fake_of(request)
+    with fake.service.lock:
+        job = fake.service.renders.awaiting_encoder(render)
+    if job is not None:
+        with contextlib.suppress(Exception):  # a failure shows as status "failed"
+            await asyncio.wait_for(asyncio.wrap_future(job), timeout=ENCODER_WAIT)
+
+
 @router.post("/api/render/proxy/lambda")
 async def submit(request: Request) -> Response:
     account = authenticate(request)
@@ -71,6 +86,8 @@ async def poll(request: Request, render_id: str) -> Response:
     fake = fake_of(request)
     with fake.service.lock:
         render = fake.service.renders.get(account, render_id)
+    await settle(request, render)
+    with fake.service.lock:
         view = fake.service.renders.view(render)
     return JSONBytes(poll_body(request, render, view))
 
@@ -79,6 +96,9 @@ async def poll(request: Request, render_id: str) -> Response:
 async def cancel(request: Request, render_id: str) -> Response:
     account = authenticate(request)
     fake = fake_of(request)
+    with fake.service.lock:
+        await_first = fake.service.renders.get(account, render_id)
+    await settle(request, await_first)
     with fake.service.lock:
         render = fake.service.renders.cancel(account, render_id)
         view = fake.service.renders.view(render)
@@ -101,6 +121,9 @@ async def download(request: Request, render_id: str) -> Response:
     account = authenticate(request)
     fake = fake_of(request)
     with fake.service.lock:
+        render = fake.service.renders.get(account, render_id)
+    await settle(request, render)
+    with fake.service.lock:
         render = fake.service.renders.artifact(account, render_id)
     return _file(render)
 
@@ -110,6 +133,10 @@ async def render_result(request: Request, name: str) -> Response:
     """The public, CDN-like output URL (no auth, like a signed static URL)."""
     render_id = name.rsplit(".", 1)[0]
     fake = fake_of(request)
+    with fake.service.lock:
+        found = fake.service.store.render(render_id)
+    if found is not None:
+        await settle(request, found)
     with fake.service.lock:
         render = fake.service.renders.artifact(None, render_id)
     return _file(render)

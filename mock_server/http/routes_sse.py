@@ -72,7 +72,9 @@ async def parse_run_request(request: Request) -> RunAgentRequest | Response:
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _unprocessable([{"type": "json_invalid", "loc": ["body"], "msg": f"Malformed JSON: {exc}"}])
+        return _unprocessable(
+            [{"type": "json_invalid", "loc": ["body"], "msg": f"Malformed JSON: {exc}"}]
+        )
     try:
         return RunAgentRequest.model_validate(body)
     except ValidationError as exc:

@@ -5,12 +5,13 @@ the expected kind via `MEDIA_TYPES`, the one table of accepted extensions, kinds
 types. The bytes must then really be media of that kind:
 
 - video/audio are opened with PyAV (FFmpeg); every packet of the file is demuxed once
-  (streaming, nothing held in memory) and the first frames are decoded. The demuxed
-  timeline must reach the duration the container's header announces, so a file cut short
-  (e.g. the first half of an MP4, WebM, MKV, AVI or an MP3 with a Xing header) is
-  rejected; MP4/MOV/M4A with the index at the end fail to open at all when cut. WAV files
-  are checked against the data size in their RIFF header. A raw ADTS `.aac` stream has
-  no header duration, so a cut one is just a shorter valid stream.
+  (streaming, nothing held in memory) and the first frames are decoded. A file cut short
+  is caught several ways: MP4/MOV/M4A with the index at the end no longer open; with the
+  index in front, the demuxer flags the partial packet and fewer packets arrive than the
+  sample table lists; WebM, MKV, AVI and MP3 (Xing header) stop before the duration
+  their header declares; WAV holds fewer bytes than its RIFF data size. A raw ADTS `.aac`
+  stream has no header duration, so a cut one is just a shorter valid stream. Corruption
+  past the first frames that the demuxer does not notice is not detected (no full decode).
 - images are opened with Pillow (`verify()` then a real decode of the first frame;
   animated GIF/WebP are images, duration 0).
 
@@ -96,7 +97,7 @@ def media_type_for(name: str) -> MediaType | None:
 
 
 def kind_for_extension(name: str) -> str | None:
-    """ "video" | "image" | "audio" for an accepted filename or extension, else None."""
+    """The kind ("video", "image" or "audio") of an accepted filename or extension, else None."""
     mt = media_type_for(name)
     return mt.kind if mt else None
 
@@ -302,7 +303,8 @@ def _scan(
             if packet.size == 0:
                 continue
             if packet.is_corrupt:
-                at = float(packet.pts * packet.time_base) if packet.pts is not None else end
+                tb = packet.time_base
+                at = float(packet.pts * tb) if packet.pts is not None and tb else end
                 raise UnsupportedFileType(
                     f"{filename}: truncated or corrupt {kind}: damaged data at {at:.2f}s"
                 )

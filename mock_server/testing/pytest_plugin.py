@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from mock_server.recording.pytest_fixtures import nemo_replay
+
 if TYPE_CHECKING:
     from mock_server.testing.handles import FakeHandle, ServerHandle
+
+__all__ = ["nemo_fake", "nemo_fake_server", "nemo_replay"]
 
 # The fake is imported inside the fixtures, not here: pytest loads plugins before
 # coverage starts, and an eager import would hide the client's import-time lines.

@@ -152,10 +152,13 @@ VIDEO_TRACK: dict[str, Any] = {
 class Harness:
     """Runs the same test against NemoClient or AsyncNemoClient."""
 
-    def __init__(self, mode: str, config: ClientConfig, clock: FakeClock) -> None:
+    def __init__(
+        self, mode: str, config: ClientConfig, clock: FakeClock, policy: Policy | None = None
+    ) -> None:
         self.mode = mode
         self.config = config
         self.clock = clock
+        self.policy = policy or Policy()
         self.guard = TurnGuard()
         self.loop = asyncio.new_event_loop()
         self._clients: list[Any] = []
@@ -164,7 +167,7 @@ class Harness:
         kwargs.setdefault("guard", self.guard)
         kwargs.setdefault("monotonic", self.clock.monotonic)
         kwargs.setdefault("wall_clock", lambda: 1_767_225_600.123)
-        kwargs.setdefault("policy", Policy())
+        kwargs.setdefault("policy", self.policy)
         config = kwargs.pop("config", self.config)
         if self.mode == "sync":
             made: Any = NemoClient(config, sleep=self.clock.sleep, **kwargs)

@@ -60,7 +60,11 @@ BASELINE: dict[str, Any] = {
     "attribution_402": "always",
     "tokens_per_client": 1,
     "upload_max_bytes": 500 * 1024 * 1024,
+    "media_max_side": 320,
 }
+# Encoding takes real time while API time is scaled 500x: allow the polls a real client
+# would spread over minutes to cover the real encoder here.
+E2E_POLICY = Policy(max_polls=3000)
 GENERATE = "generate a 10-second cinematic video of a sunset over a mountain lake"
 
 
@@ -162,14 +166,14 @@ def e2e_config(fake: FakeServer, tmp_path: Path) -> ClientConfig:
 
 @pytest.fixture(params=["sync", "async"])
 def e2e(request: pytest.FixtureRequest, e2e_config: ClientConfig) -> Iterator[Harness]:
-    made = Harness(request.param, e2e_config, ScaledClock())
+    made = Harness(request.param, e2e_config, ScaledClock(), E2E_POLICY)
     yield made
     made.close()
 
 
 @pytest.fixture
 def sync_e2e(e2e_config: ClientConfig) -> Iterator[Harness]:
-    made = Harness("sync", e2e_config, ScaledClock())
+    made = Harness("sync", e2e_config, ScaledClock(), E2E_POLICY)
     yield made
     made.close()
 
@@ -410,7 +414,7 @@ def test_dropped_request_is_turn_lost_after_five_checks(
 
 
 def test_heartbeats_only_past_the_limit_time_out(sync_e2e: Harness, fake: FakeServer) -> None:
-    client = sync_e2e.client(policy=Policy(heartbeat_timeout=60))
+    client = sync_e2e.client(policy=Policy(heartbeat_timeout=60, max_polls=3000))
     with pytest.raises(HeartbeatTimeout):
         sync_e2e.run(client, "send", GENERATE)  # a generation is 100-300 s of heartbeats
 

@@ -53,5 +53,9 @@ def test_fake_conforms_to_its_contract(case: schemathesis.Case, served: dict[str
         # half the time a real session, so the fuzzer gets past 1002 to the handler
         if hash(str(case.path_parameters)) % 2:
             case.path_parameters["session_id"] = served["session_id"]
-    excluded = STATUS_CHECKS if served["dialect"] == "ok200" else []
+    excluded = list(STATUS_CHECKS) if served["dialect"] == "ok200" else []
+    if case.operation.definition.raw.get("operationId") == "uploadMedia":
+        # a schema-valid upload may hold bytes that are no media: the fake probes them
+        # and answers 4001, which JSON Schema cannot express for binary parts
+        excluded.append(checks.positive_data_acceptance)
     case.call_and_validate(base_url=served["url"], headers=headers, timeout=20, excluded_checks=excluded)

@@ -1,0 +1,40 @@
+"""Helpers for the record/replay tests (importable: tests.mock_server.recording.helpers)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[3]
+CASSETTES = ROOT / "fixtures" / "cassettes"
+ATTRIBUTION = {
+    "X-Skill-Source": "nemo-video",
+    "X-Skill-Version": "1.9",
+    "X-Skill-Platform": "unknown",
+}
+
+
+def sse_frames(response: httpx.Response) -> Iterator[tuple[float, str]]:
+    """(seconds since the call, raw frame) as each frame's blank line arrives."""
+    start = time.monotonic()
+    buffer = ""
+    for text in response.iter_text():
+        buffer += text
+        while "\n\n" in buffer:
+            frame, buffer = buffer.split("\n\n", 1)
+            yield time.monotonic() - start, frame + "\n\n"
+    if buffer:
+        yield time.monotonic() - start, buffer
+
+
+def run_body(session_id: str, text: str) -> dict[str, Any]:
+    return {
+        "app_name": "nemo_agent",
+        "user_id": "me",
+        "session_id": session_id,
+        "new_message": {"parts": [{"text": text}]},
+    }
