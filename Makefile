@@ -18,8 +18,8 @@ serve: $(STAMP)
 	$(BIN)/nemo-fake serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mock_server client tests benchmarks
-	$(BIN)/ruff format --check mock_server client tests benchmarks
+	$(BIN)/ruff check mock_server client tests benchmarks fixtures
+	$(BIN)/ruff format --check mock_server client tests benchmarks fixtures
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -72,7 +72,11 @@ def build_app(fake: Fake) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
-        body = {"code": exc.status_code, "message": f"{message}: {request.method} {request.url.path}", "data": None}
+        body = {
+            "code": exc.status_code,
+            "message": f"{message}: {request.method} {request.url.path}",
+            "data": None,
+        }
         # keep Starlette's headers: a 405 must list the allowed methods (RFC 9110 Allow)
         return JSONBytes(body, status_code=exc.status_code, headers=exc.headers)
 

@@ -23,7 +23,9 @@ class Assets:
     def __init__(self, store: Store, workers: int = 2, max_side: int | None = None) -> None:
         self.store = store
         self.max_side = max_side
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="nemo-synth")
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, workers), thread_name_prefix="nemo-synth"
+        )
         self._jobs: dict[str, Future[Path]] = {}
         self._lock = threading.Lock()
 
@@ -52,7 +54,9 @@ class Assets:
         if path.startswith(SANDBOX_PREFIX):
             name = Path(path).name
             candidates = [
-                m for m in self._session_media(session_id) if m.filename == name and m.user_id == user_id
+                m
+                for m in self._session_media(session_id)
+                if m.filename == name and m.user_id == user_id
             ]
             return candidates[-1] if candidates else None
         parts = path.split("/")
@@ -79,8 +83,12 @@ class Assets:
         session = self.store.session(session_id)
         if session is None:
             return []
-        ids = [info.get("id") for info in session.video_infos] + [g.get("id") for g in session.generated_media]
-        return [m for m in (self.store.media(i) for i in ids if isinstance(i, str)) if m is not None]
+        ids = [info.get("id") for info in session.video_infos] + [
+            g.get("id") for g in session.generated_media
+        ]
+        return [
+            m for m in (self.store.media(i) for i in ids if isinstance(i, str)) if m is not None
+        ]
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -99,7 +107,12 @@ def _synthesize(recipe: dict[str, Any], out: Path, max_side: int | None = None) 
 
     out.parent.mkdir(parents=True, exist_ok=True)
     if recipe.get("kind") == "bgm":
-        synth.make_bgm(out, seed=int(recipe["seed"]), seconds=float(recipe["seconds"]), style=str(recipe.get("style", "lofi")))
+        synth.make_bgm(
+            out,
+            seed=int(recipe["seed"]),
+            seconds=float(recipe["seconds"]),
+            style=str(recipe.get("style", "lofi")),
+        )
     else:
         width, height = capped(int(recipe["width"]), int(recipe["height"]), max_side)
         synth.make_clip(

@@ -61,7 +61,10 @@ class FakeConfig(BaseModel):
     upload_max_bytes: int = Field(500 * 1024 * 1024, gt=0)
     client_id_max_len: int = Field(64, gt=0)
     media_max_side: int | None = Field(
-        None, ge=16, le=1920, description="cap on the long side of generated clips and renders (fast CI)"
+        None,
+        ge=16,
+        le=1920,
+        description="cap on the long side of generated clips and renders (fast CI)",
     )
     tokens_per_client: int = Field(1, ge=1, description="tokens per client id per window")
     client_window_seconds: float = Field(7 * DAY, gt=0)

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mock_server.clock import Clock, iso
 from mock_server.assets import Assets
+from mock_server.clock import Clock, iso
 from mock_server.config import FakeConfig
 from mock_server.domain.model import Account, Session, Token
 from mock_server.domain.renders import RenderBackend
@@ -51,7 +51,9 @@ class Fake:
     def _new_service(self) -> NemoService:
         store = MemoryStore()
         self.assets = Assets(store, max_side=self.config.media_max_side)
-        return NemoService(self.config, self.clock, self.data_dir, self._prober(), self._backend(), store)
+        return NemoService(
+            self.config, self.clock, self.data_dir, self._prober(), self._backend(), store
+        )
 
     def _prober(self) -> Prober:
         from mock_server.media.probe import probe
@@ -61,7 +63,9 @@ class Fake:
     def _backend(self) -> RenderBackend:
         from mock_server.render_backend import MediaRenderBackend
 
-        return MediaRenderBackend(self.assets, self.data_dir / "renders", max_side=self.config.media_max_side)
+        return MediaRenderBackend(
+            self.assets, self.data_dir / "renders", max_side=self.config.media_max_side
+        )
 
     @property
     def app(self) -> FastAPI:

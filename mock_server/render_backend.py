@@ -15,13 +15,17 @@ from mock_server.media.workers import RenderWorkers, render_key
 
 
 class MediaRenderBackend:
-    def __init__(self, assets: Assets, out_dir: Path, workers: int = 2, max_side: int | None = None) -> None:
+    def __init__(
+        self, assets: Assets, out_dir: Path, workers: int = 2, max_side: int | None = None
+    ) -> None:
         self.assets = assets
         self.max_side = max_side
         self.out_dir = out_dir
         # threads: PyAV and numpy release the GIL while encoding, and no pool start-up
         self.workers = RenderWorkers(max_workers=workers, kind="thread")
-        self._orchestrator = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="nemo-render")
+        self._orchestrator = ThreadPoolExecutor(
+            max_workers=max(1, workers), thread_name_prefix="nemo-render"
+        )
         self._jobs: dict[str, Future[RenderInfo]] = {}
         self._lock = threading.Lock()
 
@@ -49,13 +53,11 @@ class MediaRenderBackend:
     def _canvas(self, render: Render) -> tuple[int | None, int | None]:
         """The draft's own size (m.width/height), else the session's canvas; capped."""
         meta = render.draft.get("m")
-        meta = meta if isinstance(meta, dict) else {}
-        size = (meta.get("width"), meta.get("height"))
-        if not all(isinstance(v, int) and v > 0 for v in size):
-            size = (render.canvas.get("width"), render.canvas.get("height"))
-        if not all(isinstance(v, int) and v > 0 for v in size):
-            return None, None
-        return capped(int(size[0]), int(size[1]), self.max_side)
+        for source in (meta if isinstance(meta, dict) else {}, render.canvas):
+            width, height = source.get("width"), source.get("height")
+            if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+                return capped(width, height, self.max_side)
+        return None, None
 
     def check(self, render: Render) -> None:
         with self._lock:
@@ -67,7 +69,11 @@ class MediaRenderBackend:
             render.artifact_error = f"Render failed: {error}"
             return
         info = job.result()
-        render.artifact, render.size, render.media_duration = info.path, info.size, round(info.duration, 3)
+        render.artifact, render.size, render.media_duration = (
+            info.path,
+            info.size,
+            round(info.duration, 3),
+        )
 
     def pending(self, render: Render) -> Future[RenderInfo] | None:
         with self._lock:

@@ -128,7 +128,10 @@ class Renders:
         is up must not sit at 99% waiting for real time: callers await this job first."""
         if self.ctx.clock.mode != "manual" or render.cancelled_at is not None or render.will_fail:
             return None
-        if self.ctx.clock.now() < render.submitted_at + render.duration or render.artifact is not None:
+        if (
+            self.ctx.clock.now() < render.submitted_at + render.duration
+            or render.artifact is not None
+        ):
             return None
         return self.backend.pending(render)
 

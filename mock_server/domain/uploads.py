@@ -126,7 +126,12 @@ class Uploads:
         ]
 
     def _store(
-        self, account: Account, session: Session, incoming: IncomingFile, probed: Probed, base_url: str
+        self,
+        account: Account,
+        session: Session,
+        incoming: IncomingFile,
+        probed: Probed,
+        base_url: str,
     ) -> dict[str, Any]:
         media = self._media_record(account, session, incoming, probed, copy=False)
         return self._register(session, media, base_url)
@@ -162,7 +167,9 @@ class Uploads:
         if local is not None:
             # a fixture file on this machine: probed and served like an upload
             incoming = IncomingFile(filename, local, local.stat().st_size, None)
-            media = self._media_record(account, session, incoming, self.probe(local, filename), copy=True)
+            media = self._media_record(
+                account, session, incoming, self.probe(local, filename), copy=True
+            )
             media.source, media.url = "url", url
             return self._register(session, media, base_url)
         # No network from the fake: record what the URL declares; its cdn_url is the URL.

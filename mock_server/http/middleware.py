@@ -147,7 +147,9 @@ class JournalFaultMiddleware:
             elif message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
                 if observed is not None and len(observed) < OBSERVED_BODY:
-                    media = entry.response_headers.get("content-type", "").startswith(("video/", "audio/", "image/"))
+                    media = entry.response_headers.get("content-type", "").startswith(
+                        ("video/", "audio/", "image/")
+                    )
                     if not media:
                         observed.extend(chunk)
                 if observed is not None and not message.get("more_body", False):

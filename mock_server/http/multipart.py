@@ -63,7 +63,9 @@ class _Collector:
         name, filename = params.get(b"name"), params.get(b"filename")
         self.part.name = name.decode("utf-8", "replace") if name else None
         self.part.filename = filename.decode("utf-8", "replace") if filename is not None else None
-        self.part.content_type = self.part.headers.get("content-type", b"").decode("utf-8", "replace") or None
+        self.part.content_type = (
+            self.part.headers.get("content-type", b"").decode("utf-8", "replace") or None
+        )
         if self.part.filename is not None:
             fd, raw_path = tempfile.mkstemp(dir=self.tmp_dir, prefix="upload-")
             self.part.path = Path(raw_path)

@@ -45,7 +45,6 @@ from mock_server.recording.cassette import (
 )
 
 
-
 class HarError(CassetteError):
     """A file that is not a usable HAR 1.2 log."""
 

@@ -41,7 +41,9 @@ def sse_payloads(body: bytes) -> list[str]:
     """The `data:` payloads of an SSE body (comments and blank heartbeats yield nothing)."""
     payloads = []
     for block in body.decode("utf-8").split("\n\n"):
-        data = [line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")]
+        data = [
+            line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
+        ]
         if data and any(data):
             payloads.append("\n".join(data))
     return payloads
@@ -57,13 +59,19 @@ class ContractChecker:
         problems = self.check(exchange)
         with self._lock:
             self.checked += 1
-            self.violations.extend(f"{exchange.method} {exchange.path} -> {exchange.status}: {p}" for p in problems)
+            self.violations.extend(
+                f"{exchange.method} {exchange.path} -> {exchange.status}: {p}" for p in problems
+            )
 
     def check(self, exchange: Exchange) -> list[str]:
         operation = _openapi().find_operation_by_path(exchange.method, exchange.path)
         if operation is None:
             # unknown routes (404) and known paths with another method (405) are outside it
-            return [] if exchange.status in (404, 405) else ["no such operation in contracts/openapi.yaml"]
+            return (
+                []
+                if exchange.status in (404, 405)
+                else ["no such operation in contracts/openapi.yaml"]
+            )
         if exchange.injected and exchange.status >= 500:
             return []  # injected 5xx are outside the documented contract by design
         problems = self._check_rest(operation, exchange)
@@ -72,7 +80,9 @@ class ContractChecker:
         return problems
 
     def _check_rest(self, operation: Any, exchange: Exchange) -> list[str]:
-        url = f"http://nemo-fake.local{exchange.path}" + (f"?{exchange.query}" if exchange.query else "")
+        url = f"http://nemo-fake.local{exchange.path}" + (
+            f"?{exchange.query}" if exchange.query else ""
+        )
         response = httpx.Response(
             exchange.status,
             headers=exchange.headers,

@@ -221,9 +221,13 @@ class TestJournal:
         assert user.token not in str(entry)
 
 
-def test_a_faulted_request_keeps_its_body_in_the_journal(http: httpx.Client, fake: Fake, user: User) -> None:
+def test_a_faulted_request_keeps_its_body_in_the_journal(
+    http: httpx.Client, fake: Fake, user: User
+) -> None:
     fake.faults.add(path="/api/tasks/*", error_code=1001)
-    http.post("/api/tasks/me/with-session/nemo_agent", headers=user.auth, json={"task_name": "again"})
+    http.post(
+        "/api/tasks/me/with-session/nemo_agent", headers=user.auth, json={"task_name": "again"}
+    )
     entry = fake.journal.entries(path="/api/tasks/*")[-1]
     assert entry.fault_id is not None and entry.code == 1001
     assert entry.body == {"task_name": "again"}
