@@ -112,6 +112,12 @@ _GEN_VERB = re.compile(
     r"mak(?:e|es|ing)(?!\s+(?:it|this|that|the|them)\b))\b|生成|制作|创作|做|拍|来一?[个段条]",
     re.I,
 )
+# "a 6-second video of a red fox": a description of the video wanted, no verb needed
+_DESCRIBES = re.compile(
+    r"^\W*(?:an?\s+)?(?:[\w-]+\s+){0,3}(?:videos?|clips?|films?|movies?|animations?)\s+"
+    r"(?:of|about|showing|featuring)\s+\S",
+    re.I,
+)
 _MUSIC_WORD = re.compile(
     r"\b(?:music|bgm|soundtrack|songs?|tunes?|background\s+audio)\b|背景音乐|配乐|音乐|歌", re.I
 )
@@ -233,7 +239,8 @@ def parse_intents(text: str) -> Intents:
     has_aspect = aspect is not None
     gen_verb, video_word = _GEN_VERB.search(bare), _VIDEO_WORD.search(bare)
     edits_named = has_music or has_title or has_trim or has_aspect
-    if gen_verb and (video_word or not edits_named):
+    describes = _DESCRIBES.search(bare) and not (has_music or has_title or has_trim or has_aspect)
+    if (gen_verb and (video_word or not edits_named)) or describes:
         prompt = _prompt(raw, titled)
         if prompt is None:
             return Intents((ASK,), title=titled, **common)

@@ -76,7 +76,11 @@ def serve(
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
-    server = uvicorn.Server(uvicorn.Config(fake.app, log_level=log_level, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            fake.app, log_level=log_level, lifespan="off", access_log=_access_log(log_level)
+        )
+    )
     try:
         server.run(sockets=[sock])
     finally:
@@ -101,10 +105,18 @@ def _bind(host: str, port: int) -> tuple[Any, str]:
     return sock, f"http://{shown}:{sock.getsockname()[1]}"
 
 
+def _access_log(log_level: str) -> bool:
+    """uvicorn formats an access line for every request whenever its logger has handlers,
+    even at a level that then drops the line: ask for access logs only where they print."""
+    return log_level.strip().lower() in ("trace", "debug", "info")
+
+
 def _run_uvicorn(asgi: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level=log_level, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(asgi, log_level=log_level, lifespan="off", access_log=_access_log(log_level))
+    )
     server.run(sockets=[sock])
 
 

@@ -21,7 +21,7 @@ from mock_server.domain.model import Account, Session, Token
 from mock_server.domain.renders import RenderBackend
 from mock_server.domain.service import NemoService
 from mock_server.domain.store import MemoryStore
-from mock_server.domain.uploads import Prober
+from mock_server.domain.uploads import Probed, Prober
 from mock_server.faults import Faults
 from mock_server.journal import Exchange, Journal
 
@@ -56,9 +56,7 @@ class Fake:
         )
 
     def _prober(self) -> Prober:
-        from mock_server.media.probe import probe
-
-        return probe
+        return _probe
 
     def _backend(self) -> RenderBackend:
         from mock_server.render_backend import MediaRenderBackend
@@ -138,3 +136,11 @@ class Fake:
         from mock_server.stream import play_turn
 
         return play_turn(self, account, session, run, base_url(request))
+
+
+def _probe(path: Path, filename: str) -> Probed:
+    """mock_server.media.probe.probe, imported on the first upload: PyAV, numpy and Pillow
+    stay out of the fake's start-up."""
+    from mock_server.media.probe import probe
+
+    return probe(path, filename)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mock_server.assets import Assets, capped
 from mock_server.domain.model import Render
-from mock_server.media.render import RenderInfo
 from mock_server.media.workers import RenderWorkers, render_key
+
+if TYPE_CHECKING:
+    from mock_server.media.render import RenderInfo
 
 
 class MediaRenderBackend:

@@ -7,6 +7,7 @@ hands finished files here; nothing in this module holds an upload in memory.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from mock_server.domain.context import Context
 from mock_server.domain.errors import ACCEPTED_FORMATS, BadRequest, UnsupportedFileType
 from mock_server.domain.model import Account, MediaFile, Session
 
+_HOSTNAME = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 KIND_BY_EXTENSION = {ext: kind for kind, exts in ACCEPTED_FORMATS.items() for ext in exts}
 ACCEPTED_LIST = ", ".join(ext for exts in ACCEPTED_FORMATS.values() for ext in exts)
 
@@ -118,6 +120,8 @@ class Uploads:
             parsed = urlparse(url)
             if parsed.scheme not in ("http", "https", "file"):
                 raise BadRequest(f"Not an http(s) or file URL: {url!r}")
+            if parsed.scheme != "file" and not _HOSTNAME.fullmatch(parsed.netloc or ""):
+                raise BadRequest(f"URL has no valid host name: {url!r}")
             filename = Path(unquote(parsed.path)).name or "file"
             staged.append((url, filename, extension_kind(filename)))
         return [

@@ -163,8 +163,7 @@ class JournalFaultMiddleware:
                 elif state["json"] and len(captured) < RESPONSE_CAPTURE:
                     captured.extend(chunk[: RESPONSE_CAPTURE - len(captured)])
                 if not message.get("more_body", False) and state["json"]:
-                    entry.response_body = _json_of(bytes(captured))
-                    entry.code = _code_of(entry.response_body)
+                    entry.set_json_response(bytes(captured))  # parsed when the journal is read
             await send(message)
 
         return send_logged
@@ -205,23 +204,6 @@ async def _drain(receive: Receive, limit: int = 64 * CAPTURE) -> None:
         seen += len(message.get("body", b""))
         if not message.get("more_body", False):
             return
-
-
-def _json_of(body: bytes) -> Any:
-    try:
-        return json.loads(mask_text(body.decode()))
-    except ValueError:
-        return None
-
-
-def _code_of(data: Any) -> int | None:
-    if isinstance(data, dict):
-        code = data.get("code")
-        if isinstance(code, int):
-            return code
-        if data.get("success") is True:
-            return 0
-    return None
 
 
 def _summarise(body: bytes, content_type: str) -> Any:

@@ -76,8 +76,8 @@ async def submit(request: Request) -> Response:
     fake = fake_of(request)
     with fake.service.lock:
         render = fake.service.renders.submit(account, body, attribution(request))
-        view = fake.service.renders.view(render)
-    return proxy_ok({"id": view["id"], "status": view["status"], "progress": view["progress"]})
+    # as of the moment of submission (documented), however fast a scaled clock runs
+    return proxy_ok({"id": render.render_id, "status": "pending", "progress": 5})
 
 
 @router.get("/api/render/proxy/lambda/{render_id}")

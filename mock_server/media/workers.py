@@ -29,9 +29,10 @@ import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from mock_server.media.render import RenderInfo, render_draft
+if TYPE_CHECKING:  # the module itself (PyAV, numpy, Pillow) is imported by the first job
+    from mock_server.media.render import RenderInfo
 
 PoolKind = Literal["process", "thread"]
 
@@ -58,6 +59,7 @@ def run_render(
     fps: int,
 ) -> RenderInfo:
     """The job a worker runs: `assets` maps each segment src to a local file path."""
+    from mock_server.media.render import render_draft
 
     def resolve(src: str) -> Path | None:
         local = assets.get(src)

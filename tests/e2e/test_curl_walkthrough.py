@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,40 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq"
 )
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "mock_server.cli",
-        "serve",
-        "--port",
-        "0",
-        "--time-scale",
-        "0.001",
-        "--data-dir",
-        str(tmp_path / "data"),
-    ]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
-    )
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()  # "nemo-fake listening on URL ..." is printed once bound
-        second = proc.stdout.readline()
-        assert second.startswith("export NEMO_API_URL="), (
-            first + second + proc.stderr.read() if proc.poll() else ""
-        )
-        yield second.strip().split("=", 1)[1]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_curl_walkthrough(served: str, tmp_path: Path) -> None:

@@ -53,6 +53,13 @@ from mock_server.config import FakeConfig
             {"prompt": "cat surfing at sunset"},
         ),
         ("Generate New York skyline at dusk", (GENERATE,), {"prompt": "New York skyline at dusk"}),
+        # a description of the video wanted, without a verb, asks for it too
+        (
+            "a 6-second video of a red fox in the snow",
+            (GENERATE,),
+            {"prompt": "red fox in the snow", "seconds": 6.0},
+        ),
+        ("cinematic clip about city lights", (GENERATE,), {"prompt": "city lights"}),
         (
             "generate a short text description like 'a sunset over a mountain lake with calm "
             "music' into a 1080p MP4",
