@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote, unquote, urlparse, urlsplit, urlunsplit
 
 from mock_server import rng
 from mock_server.clock import iso
@@ -186,8 +186,7 @@ class Uploads:
             path=None,
             source="url",
             created_at=self.ctx.clock.now(),
-            # percent-encode what a URI may not hold (spaces, backslashes, non-ASCII)
-            url=quote(url, safe=":/?#[]@!$&'()*+,;=%~"),
+            url=clean_url(url),
             file_type=kind,
             hash=hashlib.sha256(url.encode()).hexdigest(),
             **unknown,
@@ -210,6 +209,28 @@ class Uploads:
 
     def _media_id(self, account: Account) -> str:
         return f"med_{rng.hex_id(self.ctx.counted_rng('media', account.user_id), 16)}"
+
+
+_PCHAR = "!$&'()*+,;=:@-._~"
+
+
+def clean_url(url: str) -> str:
+    """The URL as a valid RFC 3986 URI: each component percent-encoded on its own, broken
+    escapes (`%zz`) encoded too, so a declared URL can be handed back as `cdn_url`."""
+    parts = urlsplit(url)
+
+    def encode(text: str, extra: str) -> str:
+        return quote(unquote(text), safe=_PCHAR + extra)
+
+    return urlunsplit(
+        (
+            parts.scheme,
+            parts.netloc,
+            encode(parts.path, "/"),
+            encode(parts.query, "/?"),
+            encode(parts.fragment, "/?"),
+        )
+    )
 
 
 def media_url(base_url: str, media: MediaFile) -> str:

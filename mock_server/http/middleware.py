@@ -33,8 +33,14 @@ class JournalFaultMiddleware:
         self.fake = fake
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(ADMIN_PREFIX):
+            # the admin API is neither journaled nor faulted, but observers still see it
+            await self.app(
+                scope, receive, self._observed(send, scope) if self.fake.observers else send
+            )
             return
         method, path = scope["method"], scope["path"]
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -77,17 +83,40 @@ class JournalFaultMiddleware:
                 entry.body = _summarise(bytes(request_body), content_type)
 
     def _notify(self, scope: Scope, entry: JournalEntry, body: bytes) -> None:
+        self._emit(scope, entry.status, entry.response_headers, body, entry.fault_id is not None)
+
+    def _emit(
+        self, scope: Scope, status: int, headers: dict[str, str], body: bytes, injected: bool
+    ) -> None:
         exchange = Exchange(
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
-            status=entry.status,
-            headers=entry.response_headers,
+            status=status,
+            headers=headers,
             body=body,
-            injected=entry.fault_id is not None,
+            injected=injected,
         )
         for observer in list(self.fake.observers):
             observer(exchange)
+
+    def _observed(self, send: Send, scope: Scope) -> Send:
+        head: dict[str, Any] = {}
+        body = bytearray()
+
+        async def send_observed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                head["status"] = message["status"]
+                head["headers"] = {
+                    k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", [])
+                }
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    self._emit(scope, head["status"], head["headers"], bytes(body), False)
+            await send(message)
+
+        return send_observed
 
     async def _apply_fault(
         self, fault: Fault, scope: Scope, send: Send, entry: JournalEntry

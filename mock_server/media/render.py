@@ -237,7 +237,7 @@ class _Clip(_Source):
         self._container = av.open(str(path), metadata_errors="ignore")
         try:
             stream = self._container.streams.video[0]
-            stream.thread_type = "AUTO"
+            stream.codec_context.thread_count = 1
             tb = stream.time_base or Fraction(1, 1000)
             rate = stream.average_rate or stream.guessed_rate
             self._step = 1 / float(rate) if rate else 1 / 30

@@ -60,7 +60,13 @@ def served(
 
 @schema.parametrize()
 # derandomize: the same examples every run (seeded chance), no example database
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
 def test_fake_conforms_to_its_contract(case: schemathesis.Case, served: dict[str, Any]) -> None:
     headers = {
         "Authorization": f"Bearer {served['token']}",

@@ -18,7 +18,9 @@ def served(tmp_path: Path) -> Iterator[str]:
     cmd = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", "--time-scale", "0.001"]
     cmd += ["--data-dir", str(tmp_path / "data")]
     env = {**os.environ, "NEMO_FAKE_MEDIA_MAX_SIDE": "320"}  # small media: fast encodes
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()  # "nemo-fake listening on URL ...", printed once listening

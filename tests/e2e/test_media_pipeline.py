@@ -26,19 +26,33 @@ FPS = 30  # the render's frame rate
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[Fake, httpx.Client, dict[str, str], str]]:
     # scaled clock: a 300 s generation streams in 0.15 s; renders then wait on the encoder
-    fake = Fake(FakeConfig(time_scale=0.0005, seed=5, data_dir=str(tmp_path / "d"), media_max_side=320))
+    fake = Fake(
+        FakeConfig(time_scale=0.0005, seed=5, data_dir=str(tmp_path / "d"), media_max_side=320)
+    )
     checker = ContractChecker()
     fake.observers.append(checker.observe)
     token, _ = fake.mint_account(kind="registered", credits=1000)
     auth = {"Authorization": f"Bearer {token.value}", **ATTRIBUTION}
-    with httpx.Client(transport=StreamingTransport(fake.app), base_url="http://f", timeout=60) as http:
-        sid = http.post("/api/tasks/me/with-session/nemo_agent", headers=auth, json={}).json()["data"]["session_id"]
+    with httpx.Client(
+        transport=StreamingTransport(fake.app), base_url="http://f", timeout=60
+    ) as http:
+        sid = http.post("/api/tasks/me/with-session/nemo_agent", headers=auth, json={}).json()[
+            "data"
+        ]["session_id"]
         yield fake, http, auth, sid
     fake.close()
     assert not checker.violations, checker.violations
 
 
-def export(fake: Fake, http: httpx.Client, auth: dict[str, str], sid: str, draft: dict[str, Any], rid: str, out: Path) -> Path:
+def export(
+    fake: Fake,
+    http: httpx.Client,
+    auth: dict[str, str],
+    sid: str,
+    draft: dict[str, Any],
+    rid: str,
+    out: Path,
+) -> Path:
     body = {"id": rid, "sessionId": sid, "draft": draft, "output": {"format": "mp4"}}
     assert http.post("/api/render/proxy/lambda", headers=auth, json=body).json()["success"] is True
     render = fake.service.store.render(rid)
@@ -67,12 +81,21 @@ def audio_rms(path: Path) -> float:
 
 def test_generated_three_track_draft_exports_to_real_mp4(world: Any, tmp_path: Path) -> None:
     fake, http, auth, sid = world
-    run = {"session_id": sid, "new_message": {"parts": [{"text": 'generate a 4-second vertical video of a red fox with the title "Fox"'}]}}
+    run = {
+        "session_id": sid,
+        "new_message": {
+            "parts": [
+                {"text": 'generate a 4-second vertical video of a red fox with the title "Fox"'}
+            ]
+        },
+    }
     with http.stream("POST", "/run_sse", headers=auth, json=run) as stream:
         assert stream.status_code == 200
         for _ in stream.iter_lines():
             pass
-    draft = http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=auth).json()["data"]["state"]["draft"]
+    draft = http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=auth).json()["data"][
+        "state"
+    ]["draft"]
     kinds = sorted(track["tt"] for track in draft["t"])
     assert kinds == [0, 1, 7], draft  # video, BGM, title
     out = export(fake, http, auth, sid, draft, "render_full", tmp_path / "full.mp4")
@@ -94,21 +117,31 @@ def test_generated_three_track_draft_exports_to_real_mp4(world: Any, tmp_path: P
     with_title, without = frames_rgb(out), frames_rgb(plain)
     assert len(with_title) == len(without)
     start, end = title["s"] * FPS // 1000, (title["s"] + title["d"]) * FPS // 1000
+
     def changed(a: np.ndarray, b: np.ndarray) -> float:
         """Share of pixels that differ clearly (text strokes, not encoder noise)."""
         return float((np.abs(a - b).max(axis=2) > 60).mean())
 
-    inside = [changed(a, b) for a, b in zip(with_title[start + 2 : end - 2], without[start + 2 : end - 2], strict=True)]
-    outside = [changed(a, b) for a, b in zip(with_title[end + 2 :], without[end + 2 :], strict=True)]
+    inside = [
+        changed(a, b)
+        for a, b in zip(with_title[start + 2 : end - 2], without[start + 2 : end - 2], strict=True)
+    ]
+    outside = [
+        changed(a, b) for a, b in zip(with_title[end + 2 :], without[end + 2 :], strict=True)
+    ]
     assert min(inside) > 0.001  # the title is drawn on every frame of its range
     assert not outside or max(outside) < 0.0002  # and nowhere else
 
 
 def test_an_uploaded_clip_appears_in_the_export(world: Any, tmp_path: Path) -> None:
     fake, http, auth, sid = world
-    clip = write_video(tmp_path / "red.mp4", width=160, height=90, seconds=1.0, fps=24, color=(220, 30, 30))
+    clip = write_video(
+        tmp_path / "red.mp4", width=160, height=90, seconds=1.0, fps=24, color=(220, 30, 30)
+    )
     uploaded = http.post(
-        f"/api/upload-video/nemo_agent/me/{sid}", headers=auth, files=[("files", ("red.mp4", clip.read_bytes(), "video/mp4"))]
+        f"/api/upload-video/nemo_agent/me/{sid}",
+        headers=auth,
+        files=[("files", ("red.mp4", clip.read_bytes(), "video/mp4"))],
     ).json()["data"]["files"][0]
     draft = {
         "t": [{"tt": 0, "sg": [{"s": 500, "d": 1000, "src": uploaded["cdn_url"]}]}],

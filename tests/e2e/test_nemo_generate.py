@@ -14,12 +14,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_nemo_generate_writes_a_playable_mp4(served: str, tmp_path: Path) -> None:
     out = tmp_path / "fox.mp4"
-    env = {**os.environ, "NEMO_API_URL": served, "NEMO_CONFIG_DIR": str(tmp_path / "cfg"), "HOME": str(tmp_path)}
+    env = {
+        **os.environ,
+        "NEMO_API_URL": served,
+        "NEMO_CONFIG_DIR": str(tmp_path / "cfg"),
+        "HOME": str(tmp_path),
+    }
     env.pop("NEMO_TOKEN", None)
     result = subprocess.run(
-        [sys.executable, "-m", "client.cli", "generate", "a 6-second video of a red fox in the snow",
-         "-o", str(out), "--interval", "0.05", "--max-polls", "2000"],
-        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "client.cli",
+            "generate",
+            "a 6-second video of a red fox in the snow",
+            "-o",
+            str(out),
+            "--interval",
+            "0.05",
+            "--max-polls",
+            "2000",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     with av.open(str(out)) as container:
