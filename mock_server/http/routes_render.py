@@ -32,26 +32,19 @@ def poll_body(
     if view["status"] == "completed":
         data["outputUrl"] = output_url(request, render)
         output = {"url": data["outputUrl"], "duration": render.media_duration, "size": render.size}
+    # the v1.9 top-level fields, alone (legacy) or beside the v4.4 `data` (compat)
+    top: dict[str, Any] = {
+        "taskId": render.render_id,
+        "status": view["status"],
+        "progress": view["progress"],
+    }
+    if output:
+        top["output"] = output
     if dialect == "legacy":
-        legacy: dict[str, Any] = {
-            "taskId": render.render_id,
-            "status": view["status"],
-            "progress": view["progress"],
-        }
-        if output:
-            legacy["output"] = output
-        if "error" in view:
-            legacy["error"] = view["error"]
-        return legacy
+        return {**top, **({"error": view["error"]} if "error" in view else {})}
     if dialect == "compat":
-        top: dict[str, Any] = {
-            "taskId": render.render_id,
-            "status": view["status"],
-            "progress": view["progress"],
-        }
         if output:
             data["output"] = output
-            top["output"] = output
         return {"success": True, "data": data, **top}
     return {"success": True, "data": data}
 

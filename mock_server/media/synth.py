@@ -279,12 +279,13 @@ def encode_audio(
         assert isinstance(stream, av.AudioStream)
         if codec != "pcm_s16le":
             stream.bit_rate = bit_rate
-        _mux_audio(container, stream, samples, rate)
+        mux_audio(container, stream, samples, rate)
 
 
-def _mux_audio(
+def mux_audio(
     container: av.container.OutputContainer, stream: av.AudioStream, samples: F32, rate: int
 ) -> None:
+    """Feed planar float samples (channels, n) to an audio stream, then flush it."""
     layout = "mono" if samples.shape[0] == 1 else "stereo"
     chunk = 1024
     for start in range(0, samples.shape[1], chunk):
