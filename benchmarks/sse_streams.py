@@ -1,13 +1,15 @@
-"""Benchmark: N concurrent /run_sse generation streams against the fake on a real socket.
+"""Benchmark: N concurrent /run_sse generation streams held by one fake process.
 
-Starts the fake with uvicorn in a subprocess on 127.0.0.1 (a free port), under a scaled
-clock so a whole generation turn (100-300 API s of Seedance plus music and title) lasts
-about `--turn-seconds` real seconds, with a short heartbeat interval; opens N streams at
-once (default 500), reads every frame, and reports dropped or incomplete streams, frame
-and heartbeat counts, latency, and the server's peak RSS (psutil if installed, else
-VmHWM from /proc/<pid>/status). Bounded by `--timeout`; the server is stopped by its PID.
+Starts `nemo-fake serve` on 127.0.0.1 (a free port; its own process group, stopped by
+that group's id and checked gone), under a scaled clock so a whole generation turn
+(100-300 API s of Seedance plus music and title) lasts about `--turn-seconds` real
+seconds, with a short heartbeat interval; opens N streams at once, reads every frame, and
+reports dropped or incomplete streams, frame and heartbeat counts, latency, and the
+server's peak RSS (VmHWM from /proc/<pid>/status). The file-descriptor limit is raised
+(`resource.setrlimit`, inherited by the server) so 2,000 streams fit. Bounded by
+`--timeout` per level.
 
-    .venv/bin/python benchmarks/sse_streams.py --streams 500 --out /tmp/sse.json
+    .venv/bin/python -m benchmarks.sse_streams --streams 500 1000 2000 --out /tmp/sse.json
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import asyncio
 import json
 import os
 import platform
-import socket
-import subprocess
+import resource
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,17 +28,9 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-MEAN_TURN_API_SECONDS = 200 + 2 * 20 + 6  # generation mean + two edits + model pauses
+from benchmarks.common import VENV_BIN, Proc, free_port
 
-SERVER = """
-import uvicorn
-from mock_server.config import FakeConfig
-from mock_server.fake import Fake
-fake = Fake(FakeConfig.from_env())
-uvicorn.run(fake.app, host="127.0.0.1", port={port}, log_level="warning", lifespan="off",
-            timeout_keep_alive=30, backlog=4096)
-"""
+MEAN_TURN_API_SECONDS = 200 + 2 * 20 + 6  # generation mean + two edits + model pauses
 
 
 @dataclass
@@ -74,12 +67,6 @@ class Report:
     config: dict[str, Any] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
     timed_out: bool = False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -141,12 +128,12 @@ class PeakSampler:
         self.sample()
 
 
-async def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+async def wait_ready(base: str, proc: Proc, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=base, timeout=1) as client:
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}")
+            if not proc.alive():
+                raise RuntimeError(f"server exited: {proc.log_tail()}")
             try:
                 if (await client.get("/_fake/health")).status_code == 200:
                     return
@@ -275,6 +262,16 @@ async def stream_raw(port: int, token: str, sid: str, prompt: str) -> StreamResu
     return result
 
 
+def raise_fd_limit(wanted: int) -> int:
+    """Raise this process's soft RLIMIT_NOFILE to `wanted` (at most the hard limit); the
+    server started from here inherits it. Returns the soft limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -284,9 +281,8 @@ def percentile(values: list[float], q: float) -> float | None:
 
 async def bench(args: argparse.Namespace) -> Report:
     time_scale = args.turn_seconds / MEAN_TURN_API_SECONDS
+    raise_fd_limit(args.streams * 2 + 512)
     env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
         "NEMO_FAKE_CLOCK": "scaled",
         "NEMO_FAKE_TIME_SCALE": str(time_scale),
         "NEMO_FAKE_HEARTBEAT": "json",
@@ -309,14 +305,12 @@ async def bench(args: argparse.Namespace) -> Report:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER.format(port=port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    report.machine["fd_limit"] = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    argv = [str(VENV_BIN / "nemo-fake"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = Proc("nemo-fake-sse", argv, env=env, log_name=f"nemo-fake-sse-{args.streams}.log")
     began = time.monotonic()
+    results: list[StreamResult] = []
+    sampler = PeakSampler(proc.pid)
     try:
         await wait_ready(base, proc, 30)
         limits = httpx.Limits(
@@ -340,7 +334,6 @@ async def bench(args: argparse.Namespace) -> Report:
                 sessions.append(created.json()["data"]["session_id"])
             report.server_rss_baseline_mb = rss_mb(proc.pid)[0]
             report.setup_seconds = round(time.monotonic() - began, 3)
-            sampler = PeakSampler(proc.pid)
             sampler.start()
             cpu_before, client_before = cpu_seconds(proc.pid), time.process_time()
             started = time.monotonic()
@@ -366,12 +359,7 @@ async def bench(args: argparse.Namespace) -> Report:
             results = [t.result() for t in done if not t.cancelled()]
             results += [StreamResult(error="timeout") for _ in pending]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        proc.stop()
     report.completed = sum(r.ok for r in results)
     report.dropped = report.streams - report.completed
     for r in results:
@@ -393,11 +381,35 @@ async def bench(args: argparse.Namespace) -> Report:
     return report
 
 
+def run_levels(
+    levels: list[int],
+    *,
+    turn_seconds: float = 10.0,
+    heartbeat_interval: float = 5.0,
+    timeout: float = 120.0,
+    client: str = "raw",
+) -> list[dict[str, Any]]:
+    """One fresh server per level, one level after the other."""
+    out = []
+    for streams in levels:
+        args = argparse.Namespace(
+            streams=streams,
+            turn_seconds=turn_seconds,
+            heartbeat_interval=heartbeat_interval,
+            timeout=timeout,
+            client=client,
+        )
+        out.append(asdict(asyncio.run(bench(args))))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--streams", type=int, default=500, help="concurrent /run_sse streams")
+    parser.add_argument(
+        "--streams", type=int, nargs="+", default=[500], help="concurrent /run_sse streams"
+    )
     parser.add_argument(
         "--turn-seconds", type=float, default=10.0, help="real seconds an average turn lasts"
     )
@@ -405,7 +417,7 @@ def main() -> None:
         "--heartbeat-interval", type=float, default=5.0, help="API seconds between heartbeats"
     )
     parser.add_argument(
-        "--timeout", type=float, default=120.0, help="real seconds before the run gives up"
+        "--timeout", type=float, default=120.0, help="real seconds before a level gives up"
     )
     parser.add_argument(
         "--client",
@@ -415,12 +427,18 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="also write the JSON result here")
     args = parser.parse_args()
-    report = asyncio.run(bench(args))
-    text = json.dumps(asdict(report), indent=2)
+    reports = run_levels(
+        args.streams,
+        turn_seconds=args.turn_seconds,
+        heartbeat_interval=args.heartbeat_interval,
+        timeout=args.timeout,
+        client=args.client,
+    )
+    text = json.dumps(reports, indent=2)
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
-    sys.exit(0 if report.dropped == 0 else 1)
+    sys.exit(0 if all(r["dropped"] == 0 for r in reports) else 1)
 
 
 if __name__ == "__main__":

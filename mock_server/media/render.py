@@ -35,6 +35,12 @@ Memory stays bounded whatever the length: a source is opened on its segment's fi
 frame and closed after its last, a title is rasterised on its first frame and dropped after
 its last, and audio is decoded and mixed in 1024-sample blocks as the video advances.
 
+Speed: pictures are decoded and composed on one worker thread (a few frames ahead) and
+the audio is mixed and AAC-encoded on another, while the calling thread feeds x264 and
+muxes; PyAV, numpy and x264 release the GIL, so on two cores that work overlaps the
+encoder's own threads instead of running between its calls. Blocks are cut and muxed in
+the same order as inline, so the file is the same byte for byte.
+
 The file is written next to `out` under a temporary name and renamed into place when
 complete, so `out` never exists half-written.
 """
@@ -44,6 +50,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import queue
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -81,6 +89,7 @@ VIDEO_OPTIONS = {"preset": "ultrafast", "crf": "23"}
 AUDIO_BIT_RATE = 128_000
 _FADE_SAMPLES = SAMPLE_RATE // 100
 _AUDIO_CHUNK = 1024
+_PREFETCH = 4  # pictures composed ahead of the encoder (see _Pictures)
 
 
 @dataclass(frozen=True)
@@ -524,35 +533,139 @@ def _encode(
         vstream.options = dict(VIDEO_OPTIONS)
         astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
         astream.bit_rate = AUDIO_BIT_RATE
-        canvas_img = Yuv420.new(width, height)
-        black = Yuv420.black(width, height)
         video_tb = Fraction(1, fps)
-        audio_pos = 0
+        # Audio is muxed level with video, so the muxer interleaves without buffering:
+        # after video frame i, the audio up to sample marks[i]; the rest at the end.
+        marks = [min(n_samples, round((i + 1) * SAMPLE_RATE / fps)) for i in range(n_frames)]
+        pictures = _Pictures(n_frames, fps, layers, texts, canvas)
+        audio = _AudioTrack(astream, feeds, [*marks, n_samples])
+        try:
+            for i in range(n_frames):
+                frame = pictures.next().to_frame()
+                frame.pict_type = PictureType.NONE  # decoded frames carry theirs: x264 obeys
+                frame.pts = i
+                frame.time_base = video_tb
+                container.mux(vstream.encode(frame))  # x264 has copied the picture on return
+                audio.mux_until(container, marks[i])
+            container.mux(vstream.encode(None))
+            audio.mux_until(container, n_samples)
+            audio.mux_flush(container)
+        finally:
+            pictures.close()
+            audio.close()
 
-        def mux_audio(pos: int, until: int) -> int:
+
+class _Worker:
+    """A daemon thread feeding a bounded queue; an exception it raises is handed over
+    and raised on the consuming side. `close()` stops it and waits for it."""
+
+    def __init__(self, name: str, depth: int) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._guarded, name=name, daemon=True)
+
+    def _guarded(self) -> None:
+        try:
+            self._run()
+        except BaseException as exc:  # raised in the consuming thread by _get()
+            self._put(exc)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _get(self) -> Any:
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class _AudioTrack(_Worker):
+    """The audio track, mixed and AAC-encoded on a worker thread ahead of the video. The
+    blocks are cut exactly as they would be inline (at each mark, at most `_AUDIO_CHUNK`
+    samples) and each block's packets are muxed at the same point in the stream, so the
+    file is the same byte for byte; only the encoding itself moves off the muxing thread."""
+
+    def __init__(self, stream: av.AudioStream, feeds: list[_AudioFeed], marks: list[int]) -> None:
+        super().__init__("render-audio", depth=256)
+        self._stream, self._feeds, self._marks = stream, feeds, marks
+        self._muxed = 0  # samples whose packets have been muxed
+        self._thread.start()
+
+    def _run(self) -> None:
+        pos = 0
+        for until in self._marks:
             while pos < until:
                 stop = min(until, pos + _AUDIO_CHUNK)
                 frame = av.AudioFrame.from_ndarray(
-                    _mix_block(feeds, pos, stop), format="fltp", layout="stereo"
+                    _mix_block(self._feeds, pos, stop), format="fltp", layout="stereo"
                 )
                 frame.sample_rate = SAMPLE_RATE
                 frame.pts = pos
                 frame.time_base = Fraction(1, SAMPLE_RATE)
-                container.mux(astream.encode(frame))
+                if not self._put((stop, self._stream.encode(frame))):
+                    return
                 pos = stop
-            return pos
+        self._put((None, self._stream.encode(None)))
 
-        for i in range(n_frames):
-            frame = _compose(i, i / fps, layers, texts, canvas_img, black).to_frame()
-            frame.pict_type = PictureType.NONE  # decoded frames carry theirs: x264 would obey
-            frame.pts = i
-            frame.time_base = video_tb
-            container.mux(vstream.encode(frame))
-            # Keep audio level with video so the muxer interleaves without buffering.
-            audio_pos = mux_audio(audio_pos, min(n_samples, round((i + 1) * SAMPLE_RATE / fps)))
-        container.mux(vstream.encode(None))
-        mux_audio(audio_pos, n_samples)
-        container.mux(astream.encode(None))
+    def mux_until(self, container: av.container.OutputContainer, until: int) -> None:
+        while self._muxed < until:
+            stop, packets = self._get()
+            container.mux(packets)
+            self._muxed = stop
+
+    def mux_flush(self, container: av.container.OutputContainer) -> None:
+        stop, packets = self._get()
+        assert stop is None, "audio blocks left before the flush"
+        container.mux(packets)
+
+
+class _Pictures(_Worker):
+    """The output pictures, composed on a worker thread up to `_PREFETCH` ahead of the
+    encoder, so decoding sources and compositing overlap x264's own threads (PyAV, numpy
+    and x264 release the GIL) instead of running between encode calls. Pictures come out
+    in order. Canvases rotate through a ring one longer than everything that can be in
+    flight (the queue, the picture being encoded, the one being composed), so a canvas is
+    never rewritten before the encoder has taken its copy."""
+
+    def __init__(
+        self,
+        n_frames: int,
+        fps: int,
+        layers: list[_Layer],
+        texts: list[_TextLayer],
+        canvas: tuple[int, int],
+    ) -> None:
+        super().__init__("render-compose", depth=_PREFETCH)
+        width, height = canvas
+        self._canvases = [Yuv420.new(width, height) for _ in range(_PREFETCH + 2)]
+        self._black = Yuv420.black(width, height)
+        self._n_frames, self._fps, self._layers, self._texts = n_frames, fps, layers, texts
+        self._thread.start()
+
+    def _run(self) -> None:
+        for i in range(self._n_frames):
+            canvas = self._canvases[i % len(self._canvases)]
+            picture = _compose(i, i / self._fps, self._layers, self._texts, canvas, self._black)
+            if not self._put(picture):
+                return
+
+    def next(self) -> Yuv420:
+        picture: Yuv420 = self._get()
+        return picture
 
 
 def _compose(

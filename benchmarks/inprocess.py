@@ -1,0 +1,279 @@
+"""In-process cost: the seeds' whole flow through the in-process fake, against the floor of
+the same requests answered by respx with canned responses.
+
+The flow (7 requests): anonymous token -> session -> `/run_sse` generation turn (read to
+the end) -> state -> export (render submit, with the X-Skill-* headers) -> poll ->
+download the MP4. The fake runs in process (`Fake` + the sync `StreamingTransport` of
+mock_server.testing, as the `nemo_fake` fixture's client does) on the manual clock: a
+helper thread advances API time whenever the stream waits on it, and the export is
+followed by `fake.advance(60)`.
+
+Encoding is real (the generated clip and BGM are synthesized, the draft is rendered to
+H.264/AAC), made small with `media_max_side=64`. The timer is split: *with encoding*
+is the whole flow; *without encoding* stops the clock while the render job (synthesis +
+encode) runs, which the bench waits for explicitly between submit and poll.
+
+The floor: a respx router with one route per request, each returning a pre-built
+response with the same status, headers and body bytes the fake sent (the SSE body and
+the MP4 included), through a plain httpx.Client: the cost of the requests themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import respx
+
+from mock_server.config import FakeConfig
+from mock_server.fake import Fake
+from mock_server.testing import StreamingTransport
+
+BASE = "http://nemo-fake.local"
+PROMPT = "make a 10-second video of a sunset"
+SKILL = {"X-Skill-Source": "bench", "X-Skill-Version": "1.0", "X-Skill-Platform": "linux"}
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    status: int
+    headers: list[tuple[str, str]]
+    chunks: list[bytes]  # the body as the client received it, chunk by chunk
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+@dataclass
+class FlowTiming:
+    total_s: float = 0.0
+    job_s: float = 0.0  # waiting for the render job (synthesis + encode)
+    exchanges: list[Exchange] = field(default_factory=list)
+
+
+class ClockDriver:
+    """Advances the manual clock by `step` API seconds whenever a coroutine waits on it,
+    then gives the woken sleeper up to `settle` real seconds to leave before looking
+    again (a sleeper stays counted until the event loop has run it)."""
+
+    def __init__(self, fake: Fake, step: float = 3600.0, settle: float = 0.005) -> None:
+        self.fake, self.step, self.settle = fake, step, settle
+        self.advances = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="clock-driver", daemon=True)
+
+    def _run(self) -> None:
+        clock = self.fake.clock
+        while not self._stop.is_set():
+            if not clock.sleepers:
+                self._stop.wait(0.0002)
+                continue
+            self.fake.advance(self.step)
+            self.advances += 1
+            deadline = time.perf_counter() + self.settle
+            while clock.sleepers and time.perf_counter() < deadline:
+                self._stop.wait(0.0001)
+
+    def __enter__(self) -> ClockDriver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def _record(
+    out: list[Exchange], response: httpx.Response, chunks: list[bytes] | None = None
+) -> httpx.Response:
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+    out.append(
+        Exchange(
+            response.request.method,
+            response.request.url.raw_path.decode(),
+            response.status_code,
+            headers,
+            chunks if chunks is not None else [response.content],
+        )
+    )
+    return response
+
+
+def _streamed(
+    client: httpx.Client, method: str, url: str, **kwargs: Any
+) -> tuple[httpx.Response, list[bytes]]:
+    with client.stream(method, url, **kwargs) as response:
+        chunks = list(response.iter_raw())
+    return response, chunks
+
+
+def seeds_flow(client: httpx.Client, fake: Fake | None, client_id: str) -> FlowTiming:
+    """The flow through `client`; with `fake`, drives its clock and waits for the job."""
+    timing = FlowTiming()
+    ex = timing.exchanges
+    started = time.perf_counter()
+    token = _record(
+        ex, client.post("/api/auth/anonymous-token", headers={"X-Client-Id": client_id})
+    ).json()["data"]["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    session = _record(
+        ex,
+        client.post(
+            "/api/tasks/me/with-session/nemo_agent",
+            headers=auth,
+            json={"task_name": "project", "language": "en"},
+        ),
+    ).json()["data"]["session_id"]
+    run = {
+        "app_name": "nemo_agent",
+        "user_id": "me",
+        "session_id": session,
+        "new_message": {"parts": [{"text": PROMPT}]},
+    }
+    headers = {**auth, "Accept": "text/event-stream"}
+    with ClockDriver(fake) if fake is not None else contextlib.nullcontext():
+        r, chunks = _streamed(client, "POST", "/run_sse", headers=headers, json=run)
+    _record(ex, r, chunks)
+    state = _record(ex, client.get(f"/api/state/nemo_agent/me/{session}/latest", headers=auth))
+    draft = state.json()["data"]["state"]["draft"]
+    render_id = "render_1767225600000"  # fixed: the fake is reset between flows
+    export = {"id": render_id, "sessionId": session, "draft": draft, "output": {"format": "mp4"}}
+    _record(ex, client.post("/api/render/proxy/lambda", headers={**auth, **SKILL}, json=export))
+    if fake is not None:
+        waited = time.perf_counter()
+        render = fake.service.store.render(render_id)
+        job = fake.service.renders.backend.pending(render) if render else None
+        if job is not None:
+            job.result(timeout=300)
+        timing.job_s = time.perf_counter() - waited
+        fake.advance(60)
+    polled = _record(ex, client.get(f"/api/render/proxy/lambda/{render_id}", headers=auth))
+    if polled.json()["data"]["status"] != "completed":
+        raise RuntimeError(f"render not completed: {polled.text}")
+    video, chunks = _streamed(
+        client, "GET", f"/api/render/proxy/{render_id}/download", headers=auth
+    )
+    _record(ex, video, chunks)
+    if b"ftyp" not in chunks[0][:16]:
+        raise RuntimeError("the download is not an MP4")
+    timing.total_s = time.perf_counter() - started
+    return timing
+
+
+def canned_router(exchanges: list[Exchange]) -> respx.MockRouter:
+    router = respx.MockRouter(base_url=BASE, assert_all_called=False)
+    for exchange in exchanges:
+        prebuilt = (exchange.status, exchange.headers, exchange.body)
+
+        def respond(
+            request: httpx.Request, prebuilt: tuple[int, list[tuple[str, str]], bytes] = prebuilt
+        ) -> httpx.Response:
+            status, headers, body = prebuilt
+            return httpx.Response(status, headers=headers, content=body)
+
+        router.route(method=exchange.method, path=exchange.path).mock(side_effect=respond)
+    return router
+
+
+def canned_app(exchanges: list[Exchange]) -> Callable[..., Awaitable[None]]:
+    """A trivial ASGI app sending each recorded response, chunk for chunk: what the
+    in-process transport costs with no fake behind it."""
+    table = {(e.method, e.path): e for e in exchanges}
+
+    async def app(
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        exchange = table[(scope["method"], scope["path"])]
+        headers = [(k.encode(), v.encode()) for k, v in exchange.headers]
+        await send({"type": "http.response.start", "status": exchange.status, "headers": headers})
+        last = len(exchange.chunks) - 1
+        for i, chunk in enumerate(exchange.chunks):
+            await send({"type": "http.response.body", "body": chunk, "more_body": i < last})
+
+    return app
+
+
+def _median_ms(values: list[float]) -> float:
+    return round(statistics.median(values) * 1000, 3)
+
+
+def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix="nemo-bench-inproc-"))
+    fake = Fake(FakeConfig(clock="manual", seed=7, media_max_side=max_side, data_dir=str(data_dir)))
+    transport = StreamingTransport(fake.app)
+    timings: list[FlowTiming] = []
+    in_app: list[list[float]] = []  # per request: the journal's duration_ms (in the app)
+    try:
+        with httpx.Client(transport=transport, base_url=BASE, timeout=300) as client:
+            for i in range(warmup + iterations):
+                fake.reset()
+                timing = seeds_flow(client, fake, f"bench-{i}")
+                if i >= warmup:
+                    timings.append(timing)
+                    in_app.append([e.duration_ms / 1000 for e in fake.journal.entries()])
+    finally:
+        transport.close()
+        fake.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    exchanges = timings[-1].exchanges
+
+    def repeat(client: httpx.Client, runs: int) -> list[float]:
+        took = [seeds_flow(client, None, f"floor-{i}").total_s for i in range(warmup + runs)]
+        return took[warmup:]
+
+    with canned_router(exchanges), httpx.Client(base_url=BASE) as client:
+        floor = repeat(client, iterations * 3)
+    canned = StreamingTransport(canned_app(exchanges))
+    try:
+        with httpx.Client(transport=canned, base_url=BASE) as client:
+            transport_floor = repeat(client, iterations * 3)
+    finally:
+        canned.close()
+    without = [t.total_s - t.job_s for t in timings]
+    floor_s = statistics.median(floor)
+    names = [
+        f"{e.method} {e.path.split('/')[-1] if 'state' not in e.path else 'state'}"
+        for e in exchanges
+    ]
+    return {
+        "requests": len(exchanges),
+        "iterations": iterations,
+        "media_max_side": max_side,
+        "sse_bytes": len(exchanges[2].body),
+        "sse_chunks": len(exchanges[2].chunks),
+        "mp4_bytes": len(exchanges[-1].body),
+        "fake_with_encoding_ms": _median_ms([t.total_s for t in timings]),
+        "fake_without_encoding_ms": _median_ms(without),
+        "render_job_ms": _median_ms([t.job_s for t in timings]),
+        "floor_ms": _median_ms(floor),
+        "transport_floor_ms": _median_ms(transport_floor),
+        "ratio_without_encoding": round(statistics.median(without) / floor_s, 2),
+        "ratio_with_encoding": round(statistics.median(t.total_s for t in timings) / floor_s, 2),
+        "ratio_transport_floor": round(statistics.median(transport_floor) / floor_s, 2),
+        "in_app_ms": {
+            name: _median_ms([run[k] for run in in_app if k < len(run)])
+            for k, name in enumerate(names)
+        },
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,252 @@
+"""Render: wall seconds per second of video for two drafts, against the encoder floor.
+
+Drafts (sources generated once with mock_server.media.synth, outside the timings):
+- `title_card`: 10 s, 1080x1920 — one generated video segment + a title (0-3 s);
+- `three_track`: 30 s, 1920x1080 — generated video + BGM (35 %) + title.
+
+`render` times `render_draft` (the module imported first) in a fresh process and reads
+its peak RSS (ru_maxrss). `floor` builds the very frames render_draft hands the encoder
+(its own compositing code, every frame copied into memory first), then times PyAV
+encoding only those frames with the same settings (libx264, ultrafast, CRF 23, yuv420p,
+the same fps, encoder threads and GOP, MP4 +faststart): nothing else around it — no
+source decoding, no compositing, no audio. Runs alternate render/floor; medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ROOT, WORK, log, median
+
+MEDIA = WORK / "render-media"
+FPS = 30
+
+
+def _title(duration_ms: int) -> dict[str, Any]:
+    segment = {"id": "t1", "s": 0, "d": 3000, "tx": "Sunset", "pos": "center", "size": 76}
+    segment["color"] = "#ffffff"
+    return {"id": "track_title", "tt": 7, "sg": [segment]} if duration_ms else {}
+
+
+DRAFTS: dict[str, dict[str, Any]] = {
+    "title_card": {
+        "t": [
+            {"id": "track_video", "tt": 0, "sg": [{"id": "v1", "s": 0, "d": 10000, "src": "v"}]},
+            _title(10000),
+        ],
+        "d": 10000,
+        "m": {"title": "Sunset", "width": 1080, "height": 1920},
+    },
+    "three_track": {
+        "t": [
+            {"id": "track_video", "tt": 0, "sg": [{"id": "v1", "s": 0, "d": 30000, "src": "h"}]},
+            {
+                "id": "track_bgm",
+                "tt": 1,
+                "sg": [{"id": "b1", "s": 0, "d": 30000, "src": "b", "vol": 0.35}],
+            },
+            _title(30000),
+        ],
+        "d": 30000,
+        "m": {"title": "City", "width": 1920, "height": 1080},
+    },
+}
+SOURCES = {"v": "clip_1080x1920_10s.mp4", "h": "clip_1920x1080_30s.mp4", "b": "bgm_30s.m4a"}
+
+
+def _resolve(src: str) -> Path | None:
+    name = SOURCES.get(src)
+    return MEDIA / name if name else None
+
+
+def prepare() -> dict[str, Any]:
+    """Generate the sources (cached in .work/render-media, keyed by synth.py's source)."""
+    from mock_server.media import synth
+
+    key = hashlib.sha256(Path(synth.__file__).read_bytes()).hexdigest()[:16]
+    stamp = MEDIA / f"sources-{key}"
+    if stamp.exists() and all((MEDIA / n).exists() for n in SOURCES.values()):
+        return {"cached": True}
+    MEDIA.mkdir(parents=True, exist_ok=True)
+    took: dict[str, Any] = {"cached": False}
+    started = time.perf_counter()
+    synth.make_clip(
+        MEDIA / SOURCES["v"],
+        prompt="a sunset over the sea",
+        seed=1,
+        width=1080,
+        height=1920,
+        seconds=10,
+    )
+    took["synth_clip_1080x1920_10s_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    synth.make_clip(
+        MEDIA / SOURCES["h"],
+        prompt="city timelapse at night",
+        seed=2,
+        width=1920,
+        height=1080,
+        seconds=30,
+    )
+    took["synth_clip_1920x1080_30s_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    synth.make_bgm(MEDIA / SOURCES["b"], seed=3, seconds=30)
+    took["synth_bgm_30s_s"] = round(time.perf_counter() - started, 2)
+    for old in MEDIA.glob("sources-*"):
+        old.unlink()
+    stamp.touch()
+    return took
+
+
+# --- workers (each in a fresh process) ------------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _cpu_s() -> float:
+    """User + system CPU of this process, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def worker_render(name: str) -> dict[str, Any]:
+    from mock_server.media.render import render_draft
+
+    out = WORK / f"render-{name}.mp4"
+    cpu, started = _cpu_s(), time.perf_counter()
+    info = render_draft(DRAFTS[name], out, resolve=_resolve, fps=FPS)
+    wall = time.perf_counter() - started
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(_cpu_s() - cpu, 3),
+        "video_s": info.duration,
+        "size": f"{info.width}x{info.height}",
+        "bytes": info.size,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def worker_floor(name: str) -> dict[str, Any]:
+    import av
+    from av.video.frame import PictureType
+
+    from client.draft import Draft
+    from mock_server.media import render as r
+    from mock_server.media.frames import Yuv420
+
+    started = time.perf_counter()
+    draft = Draft.parse(DRAFTS[name])
+    width, height = r._canvas(draft, None, None)
+    n_frames = max(1, round(draft.duration_ms * FPS / 1000))
+    layers = r._video_layers(draft, _resolve, (width, height), FPS, n_frames)
+    texts = r._text_layers(draft, (width, height), FPS, n_frames)
+    canvas, black = Yuv420.new(width, height), Yuv420.black(width, height)
+    frames = []
+    for i in range(n_frames):
+        image = r._compose(i, i / FPS, layers, texts, canvas, black)
+        copy = Yuv420.new(width, height)
+        copy.copy_from(image)
+        frames.append(copy.frame)
+    for layer in layers:
+        layer.close()
+    built = time.perf_counter() - started
+
+    out = WORK / f"floor-{name}.mp4"
+    cpu, started = _cpu_s(), time.perf_counter()
+    with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.thread_count = r.ENCODER_THREADS
+        stream.codec_context.gop_size = 2 * FPS
+        stream.options = dict(r.VIDEO_OPTIONS)
+        time_base = Fraction(1, FPS)
+        for i, frame in enumerate(frames):
+            frame.pict_type = PictureType.NONE
+            frame.pts = i
+            frame.time_base = time_base
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    wall = time.perf_counter() - started
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(_cpu_s() - cpu, 3),
+        "frames": n_frames,
+        "frames_built_s": round(built, 2),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _spawn(kind: str, name: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.render_bench", "--worker", kind, "--draft", name],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} {name} failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
+    reps = reps or {"title_card": 3, "three_track": 2}
+    out: dict[str, Any] = {"fps": FPS, "sources": prepare(), "drafts": {}}
+    for name, count in reps.items():
+        renders, floors = [], []
+        for _ in range(count):
+            renders.append(_spawn("render", name))
+            floors.append(_spawn("floor", name))
+        render_s = median([r["wall_s"] for r in renders]) or 0.0
+        floor_s = median([f["wall_s"] for f in floors]) or 0.0
+        video_s = renders[0]["video_s"]
+        out["drafts"][name] = {
+            "size": renders[0]["size"],
+            "video_s": video_s,
+            "render_wall_s": [r["wall_s"] for r in renders],
+            "floor_wall_s": [f["wall_s"] for f in floors],
+            "render_median_s": render_s,
+            "floor_median_s": floor_s,
+            "render_s_per_video_s": round(render_s / video_s, 3),
+            "floor_s_per_video_s": round(floor_s / video_s, 3),
+            "ratio": round(render_s / floor_s, 2) if floor_s else None,
+            "render_cpu_s": median([r["cpu_s"] for r in renders]),
+            "floor_cpu_s": median([f["cpu_s"] for f in floors]),
+            "render_peak_rss_mb": max(r["peak_rss_mb"] for r in renders),
+            "floor_peak_rss_mb": max(f["peak_rss_mb"] for f in floors),
+            "bytes": renders[0]["bytes"],
+        }
+        log(
+            f"render {name}: {out['drafts'][name]['render_wall_s']} vs floor {out['drafts'][name]['floor_wall_s']}"
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--worker", choices=("render", "floor"))
+    parser.add_argument("--draft", choices=sorted(DRAFTS))
+    args = parser.parse_args()
+    if args.worker:
+        fn = worker_render if args.worker == "render" else worker_floor
+        print(json.dumps(fn(args.draft)))
+        return
+    print(json.dumps(run(), indent=2))
+
+
+if __name__ == "__main__":
+    main()
