@@ -23,14 +23,13 @@ ATTRIBUTION = {
 
 
 @pytest.fixture
-def fake(tmp_path: Any) -> Iterator[Fake]:
-    """A manual-clock fake whose every response is checked against contracts/."""
+def fake(tmp_path: Any, nemo_contract_checker: ContractChecker) -> Iterator[Fake]:
+    """A manual-clock fake whose every response is checked against contracts/ (the
+    nemo_fake plugin fails the test on a violation and counts them for the summary)."""
     instance = Fake(FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data")))
-    checker = ContractChecker()
-    instance.observers.append(checker.observe)
+    instance.observers.append(nemo_contract_checker.observe)
     yield instance
     instance.close()
-    assert not checker.violations, "responses broke the contract:\n" + "\n".join(checker.violations)
 
 
 @pytest.fixture

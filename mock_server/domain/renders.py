@@ -17,6 +17,9 @@ from mock_server.domain.sessions import Sessions
 OUTPUT_FORMATS = ("mp4", "mov")
 ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
 PENDING_SHARE = 0.1  # the first tenth of a render is queue time ("pending")
+# Every export is encoded for real; a bound keeps a stray draft from occupying the
+# encoder for hours (the real service's limit is undocumented).
+MAX_RENDER_MS = 10 * 60 * 1000
 
 
 class RenderBackend(Protocol):
@@ -63,6 +66,11 @@ class Renders:
         if not parsed.exportable:
             raise BadRequest(
                 "Draft is not exportable: it needs draft.t with at least one non-empty sg"
+            )
+        if parsed.duration_ms > MAX_RENDER_MS:
+            raise BadRequest(
+                f"Draft lasts {parsed.duration_ms / 1000:g} s; the fake renders at most "
+                f"{MAX_RENDER_MS // 1000} s"
             )
         if self.ctx.store.render(render_id) is not None:
             raise DuplicateRenderId(

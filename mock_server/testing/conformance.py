@@ -15,6 +15,7 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from jsonschema import Draft202012Validator
@@ -22,6 +23,7 @@ from jsonschema import Draft202012Validator
 from mock_server.journal import Exchange
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
 META_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}  # the contract itself, its UI
 
 
@@ -65,11 +67,18 @@ def sse_payloads(body: bytes) -> list[str]:
 class ContractChecker:
     def __init__(self) -> None:
         self.violations: list[str] = []
-        self.checked = 0
+        self.checked = 0  # responses
+        self.sse_events = 0  # SSE payloads among them, each validated on its own
         self._lock = threading.Lock()
 
     def observe(self, exchange: Exchange) -> None:
-        problems = self.check(exchange)
+        # Observers run inside the fake's response: an exception here would break the
+        # connection the client sees, so a failure of the check itself is reported
+        # as a violation instead.
+        try:
+            problems = self.check(exchange)
+        except Exception as exc:
+            problems = [f"the contract check itself failed: {exc!r}"]
         with self._lock:
             self.checked += 1
             self.violations.extend(
@@ -95,7 +104,9 @@ class ContractChecker:
         return problems
 
     def _check_rest(self, operation: Any, exchange: Exchange) -> list[str]:
-        url = f"http://nemo-fake.local{exchange.path}" + (
+        # scope["path"] is decoded: quote it back (a fuzzer's `%1F` is a control
+        # character here, which httpx refuses in a URL)
+        url = f"http://nemo-fake.local{quote(exchange.path, safe=PATH_SAFE)}" + (
             f"?{exchange.query}" if exchange.query else ""
         )
         response = httpx.Response(
@@ -114,7 +125,10 @@ class ContractChecker:
 
     def _check_sse(self, body: bytes) -> list[str]:
         problems = []
-        for payload in sse_payloads(body):
+        payloads = sse_payloads(body)
+        with self._lock:
+            self.sse_events += len(payloads)
+        for payload in payloads:
             try:
                 event = json.loads(payload)
             except ValueError:

@@ -6,6 +6,11 @@ chunks to the caller as they are sent; an app that ends a response without finis
 (a dropped connection, a cut stream) raises httpx.RemoteProtocolError, as uvicorn's
 socket close does over the network. `StreamingTransport` is the sync flavour: it runs
 the app on an event loop in a background thread.
+
+Both take an optional `advancer` (`autoadvance.DeadlineTracker`): while the caller waits
+for a head or a chunk and the app is parked on the manual clock, the clock jumps to the
+app's next deadline, so a stream plays to its end in API time without anyone calling
+`advance()` (see autoadvance.py).
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from starlette.types import ASGIApp, Message
+
+if TYPE_CHECKING:
+    from mock_server.testing.autoadvance import DeadlineTracker
 
 T = TypeVar("T")
 _END = object()
@@ -27,8 +35,15 @@ _CLIENT = ("127.0.0.1", 50_000)
 class _AppRun:
     """One request through the app: response head as a future, body chunks on a queue."""
 
-    def __init__(self, app: ASGIApp, request: httpx.Request, body: bytes) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        request: httpx.Request,
+        body: bytes,
+        advancer: DeadlineTracker | None = None,
+    ) -> None:
         self.app, self.request, self.body = app, request, body
+        self.advancer = advancer
         self.head: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = (
             asyncio.get_running_loop().create_future()
         )
@@ -96,7 +111,14 @@ class _AppRun:
                     )
                 )
 
+    async def response_head(self) -> tuple[int, list[tuple[bytes, bytes]]]:
+        if self.advancer is not None:
+            await self.advancer.wait(self.head.done)
+        return await self.head
+
     async def next_chunk(self) -> bytes | None:
+        if self.advancer is not None:
+            await self.advancer.wait(lambda: not self.chunks.empty())
         item = await self.chunks.get()
         if item is _END:
             return None
@@ -129,13 +151,14 @@ class _AsyncBody(httpx.AsyncByteStream):
 
 
 class AsyncStreamingTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, advancer: DeadlineTracker | None = None) -> None:
         self.app = app
+        self.advancer = advancer
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        run = _AppRun(self.app, request, body)
-        status, headers = await run.head
+        run = _AppRun(self.app, request, body, self.advancer)
+        status, headers = await run.response_head()
         return httpx.Response(status, headers=headers, stream=_AsyncBody(run), request=request)
 
 
@@ -172,9 +195,28 @@ class _SyncBody(httpx.SyncByteStream):
         self.runner.call(self.run.close())
 
 
+class _DualBody(_SyncBody, httpx.AsyncByteStream):
+    """A body readable from sync code and from any event loop: the app runs on the
+    transport's own loop thread (what respx routing needs: one side effect serves
+    httpx.Client and httpx.AsyncClient alike)."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            future = asyncio.run_coroutine_threadsafe(self.run.next_chunk(), self.runner.loop)
+            chunk = await asyncio.wrap_future(future)
+            if chunk is None:
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        future = asyncio.run_coroutine_threadsafe(self.run.close(), self.runner.loop)
+        await asyncio.wrap_future(future)
+
+
 class StreamingTransport(httpx.BaseTransport):
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, advancer: DeadlineTracker | None = None) -> None:
         self.app = app
+        self.advancer = advancer
         self._runner: _LoopThread | None = None
 
     @property
@@ -188,13 +230,13 @@ class StreamingTransport(httpx.BaseTransport):
         runner = self.runner
 
         async def start() -> tuple[_AppRun, int, list[tuple[bytes, bytes]]]:
-            run = _AppRun(self.app, request, body)
-            status, headers = await run.head
+            run = _AppRun(self.app, request, body, self.advancer)
+            status, headers = await run.response_head()
             return run, status, headers
 
         run, status, headers = runner.call(start())
         return httpx.Response(
-            status, headers=headers, stream=_SyncBody(runner, run), request=request
+            status, headers=headers, stream=_DualBody(runner, run), request=request
         )
 
     def close(self) -> None:

@@ -1,9 +1,11 @@
 """End to end: the client against the real fake on a loopback uvicorn socket.
 
-The fake runs a scaled clock (1 API second = SCALE real seconds) and the client's sleep
-and monotonic clock are scaled the same way, so documented waits (30 s recovery, 10 s
-polls, 100-300 s generations) take milliseconds while keeping their proportions. Faults
-are injected through POST /_fake/faults; assertions read the journal GET /_fake/requests.
+The server is the nemo_fake plugin's `nemo_fake_server` (so every response is also
+checked against contracts/), configured by the module's `nemo` marker. The fake runs a
+scaled clock (1 API second = SCALE real seconds) and the client's sleep and monotonic
+clock are scaled the same way, so documented waits (30 s recovery, 10 s polls, 100-300 s
+generations) take milliseconds while keeping their proportions. Faults are injected
+through POST /_fake/faults; assertions read the journal GET /_fake/requests.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,16 +36,9 @@ from client import (
     TurnLost,
     UnsupportedFileType,
 )
+from mock_server.testing.handles import ServerHandle
 
 from .helpers import FakeClock, Harness
-
-uvicorn = pytest.importorskip("uvicorn")
-fake_app = pytest.importorskip(
-    "mock_server.app", reason="the fake (mock_server.app) is not importable"
-)
-fake_config = pytest.importorskip("mock_server.config")
-
-pytestmark = pytest.mark.network
 
 SCALE = 0.002  # real seconds per API second
 BASELINE: dict[str, Any] = {
@@ -62,6 +55,7 @@ BASELINE: dict[str, Any] = {
     "upload_max_bytes": 500 * 1024 * 1024,
     "media_max_side": 320,
 }
+pytestmark = [pytest.mark.network, pytest.mark.nemo(seed=7, clock="scaled", **BASELINE)]
 # Encoding takes real time while API time is scaled 500x: allow the polls a real client
 # would spread over minutes to cover the real encoder here.
 E2E_POLICY = Policy(max_polls=3000)
@@ -84,31 +78,15 @@ class ScaledClock(FakeClock):
 
 
 class FakeServer:
-    def __init__(self, data_dir: Path) -> None:
-        config = fake_config.FakeConfig(seed=7, data_dir=str(data_dir), **BASELINE)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(fake_app.create_app(config), log_level="critical", lifespan="off")
-        )
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
+    """The plugin's server, driven through the admin API as a non-Python client would."""
+
+    def __init__(self, handle: ServerHandle) -> None:
+        self.handle = handle
+        self.url = handle.url
         self.admin = httpx.Client(base_url=self.url, timeout=10)
 
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:  # uvicorn's own readiness flag, bounded
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.005)
-
-    def stop(self) -> None:
+    def close(self) -> None:
         self.admin.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
     # --- admin API ---
     def reset(self, **config: Any) -> None:
@@ -135,20 +113,13 @@ class FakeServer:
         self.admin.post("/_fake/clock/advance", json={"seconds": seconds}).raise_for_status()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeServer]:
-    made = FakeServer(tmp_path_factory.mktemp("fake-data"))
-    made.start()
+@pytest.fixture
+def fake(nemo_fake_server: ServerHandle) -> Iterator[FakeServer]:
+    made = FakeServer(nemo_fake_server)  # a fresh server per test, seed 7 + BASELINE
     try:
         yield made
     finally:
-        made.stop()
-
-
-@pytest.fixture
-def fake(server: FakeServer) -> FakeServer:
-    server.reset()
-    return server
+        made.close()
 
 
 @pytest.fixture

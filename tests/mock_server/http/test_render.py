@@ -156,6 +156,7 @@ def test_free_plan_export_is_402(http: httpx.Client, fake: Fake) -> None:
         ({"draft": {"t": [{"tt": 0, "sg": [{"d": -5}]}]}}, "malformed"),
         ({"output": {"format": "gif"}}, "Unsupported output.format"),
         ({"output": "mp4"}, "output must be"),
+        ({"draft": {"t": [{"tt": 0, "sg": [{"s": 0, "d": 3_600_000}]}]}}, "renders at most"),
     ],
 )
 def test_bad_submissions_are_400(

@@ -1,0 +1,292 @@
+"""Mutation check of the client's contract tests: `make mutants` (python -m tests.mutants).
+
+Each mutant is a small textual patch of the reference client (a documented rule broken
+on purpose). For each, the repository's code, tests and contracts are copied to a
+temporary directory (never the working tree), the patch is applied to the copy, and two
+suites run there (`pytest -x -q -n 2`, PYTHONPATH pointing at the copy, so the copy's
+`client` is the one imported): the "client suite" (tests/client, tests/harness,
+tests/examples: the client's unit tests with respx, and everything against the fake),
+and "against the fake" alone (the harness: state machines, dialect matrix, examples,
+test_against_fake.py), to show the contract harness catches each bug by itself. Both
+must pass on the unmutated copy and fail on every mutant; a table shows which test
+caught each. Exit status 1 if a mutant survives either suite or a baseline fails.
+
+    python -m tests.mutants                 # all
+    python -m tests.mutants --only no-429-wait --keep
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPY = ("client", "mock_server", "tests", "contracts", "fixtures", "pyproject.toml", "README.md")
+SUITES = {
+    # what `make test` runs for the client: its unit tests (respx) and everything below
+    "client suite": ("tests/client", "tests/harness", "tests/examples"),
+    # only the tests that run the client against the fake (the contract harness)
+    "against the fake": ("tests/harness", "tests/examples", "tests/client/test_against_fake.py"),
+}
+TEST_LIMIT = 60  # seconds: a mutant can make the client loop forever; that test then fails
+SUITE_LIMIT = 900  # seconds: the backstop for the whole run
+# A plugin written into each copy (`-p mutant_timeout`): a test that runs over TEST_LIMIT
+# gets an exception in its main thread (SIGALRM), so a hang fails fast under -x.
+TIMEOUT_PLUGIN = f"""
+import signal
+
+import pytest
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    def expire(signum, frame):
+        raise TimeoutError(f"{{item.nodeid}} ran over {TEST_LIMIT}s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm({TEST_LIMIT})
+    try:
+        return (yield)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+"""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    rule: str  # the documented rule it breaks
+    path: str
+    search: str
+    replace: str
+
+
+MUTANTS = [
+    Mutant(
+        "no-1001-reauth",
+        "1001 -> a new anonymous token (same X-Client-Id), call repeated once",
+        "client/core.py",
+        "if isinstance(error, TokenInvalid) and auth and not reauthed:",
+        "if False and isinstance(error, TokenInvalid) and auth and not reauthed:",
+    ),
+    Mutant(
+        "resend-on-disconnect",
+        "a dropped/cut stream is recovered from the state, never re-sent",
+        "client/turn.py",
+        "                raise _with_turn(_heartbeat_timeout(core), log) from exc\n"
+        "            return (yield from _recover(core, log, before, exc))",
+        "                raise _with_turn(_heartbeat_timeout(core), log) from exc\n"
+        "            opened = yield from core.call(\n"
+        "                request, idempotent=False, session_scoped=True, stream=True\n"
+        "            )\n"
+        "            parser = SSEParser()\n"
+        "            continue",
+    ),
+    Mutant(
+        "heartbeat-as-text",
+        "an empty `data:` line is a heartbeat, not text",
+        "client/events.py",
+        'return [HeartbeatEvent(source="empty", raw={})]',
+        'return [TextEvent(text="...", raw={})]',
+    ),
+    Mutant(
+        "heartbeat-ends-stream",
+        "a heartbeat is keep-alive, not the end of the turn",
+        "client/turn.py",
+        "        if chunk is None:\n            break\n    yield CloseStream(opened.stream_id)",
+        "        if chunk is None or any(isinstance(e, HeartbeatEvent) for e in log.events):\n"
+        "            break\n    yield CloseStream(opened.stream_id)",
+    ),
+    Mutant(
+        "no-attribution-headers",
+        "every request carries X-Skill-Source/-Version/-Platform",
+        "client/config.py",
+        "    def attribution_headers(self) -> dict[str, str]:\n        return {",
+        "    def attribution_headers(self) -> dict[str, str]:\n        return {} and {",
+    ),
+    Mutant(
+        "one-render-poll-shape",
+        "render polls are read in every documented shape (outputUrl and output.url)",
+        "client/models.py",
+        'url = raw.get("outputUrl") or output.get("url") or raw.get("output_url")',
+        'url = raw.get("outputUrl")',
+    ),
+    Mutant(
+        "no-429-wait",
+        "429 -> wait 30 s, then retry once",
+        "client/core.py",
+        "yield Sleep(self.policy.rate_limit_wait)",
+        "pass",
+    ),
+    Mutant(
+        "retry-run-sse-on-5xx",
+        "POST /run_sse is never retried (re-sending double-charges)",
+        "client/turn.py",
+        "opened = yield from core.call(request, idempotent=False, session_scoped=True, stream=True)",
+        "opened = yield from core.call(request, idempotent=True, session_scoped=True, stream=True)",
+    ),
+    Mutant(
+        "no-silent-close-diff",
+        "a turn without text reports what the state diff shows",
+        "client/turn.py",
+        "        result.silent, result.state = True, after\n"
+        "        result.changes = describe_changes(before, after)",
+        "        result.silent, result.state = True, after\n        result.changes = []",
+    ),
+    Mutant(
+        "render-retry-same-id",
+        "a failed render submit is retried once with a NEW id",
+        "client/render.py",
+        "    attempts = 0\n    while True:\n        attempts += 1\n        render_id = new_render_id(core)",
+        "    attempts = 0\n    render_id = new_render_id(core)\n    while True:\n        attempts += 1",
+    ),
+]
+
+
+@dataclass
+class Outcome:
+    name: str
+    suite: str
+    killed: bool
+    seconds: float
+    caught_by: str
+
+
+def make_copy(into: Path) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+    for name in COPY:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, into / name)
+    (into / "mutant_timeout.py").write_text(TIMEOUT_PLUGIN, encoding="utf-8")
+    return into
+
+
+def environment(copy: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(copy)
+    env["CI"] = "1"  # derandomized hypothesis: the same examples on every run
+    env.pop("COVERAGE_PROCESS_START", None)
+    return env
+
+
+def imports_from(copy: Path) -> None:
+    probe = "import client, mock_server; print(client.__file__); print(mock_server.__file__)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=copy,
+        env=environment(copy),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for path in out:
+        if not Path(path).resolve().is_relative_to(copy.resolve()):
+            raise SystemExit(f"the copy is not what gets imported: {path}")
+
+
+def run_suite(copy: Path, paths: tuple[str, ...]) -> tuple[bool, float, str]:
+    started = time.monotonic()
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-n", "2", "-p", "no:cacheprovider"]
+    command += ["-p", "mutant_timeout", *paths]
+    process = subprocess.Popen(
+        command,
+        cwd=copy,
+        env=environment(copy),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = process.communicate(timeout=SUITE_LIMIT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return False, time.monotonic() - started, f"(the whole run hung past {SUITE_LIMIT}s)"
+    seconds = time.monotonic() - started
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", out, re.M)
+    caught = failed[0] if failed else (out.strip().splitlines() or ["?"])[-1]
+    if failed and f"{failed[0]} ran over {TEST_LIMIT}s" in out:
+        caught += " (hung, timed out)"
+    return process.returncode == 0, seconds, caught
+
+
+def apply(copy: Path, mutant: Mutant) -> None:
+    target = copy / mutant.path
+    text = target.read_text(encoding="utf-8")
+    if text.count(mutant.search) != 1:
+        raise SystemExit(f"{mutant.name}: the patch does not apply to {mutant.path} (once)")
+    target.write_text(text.replace(mutant.search, mutant.replace), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", help="run only this mutant (repeatable)")
+    parser.add_argument(
+        "--suite", choices=sorted(SUITES), action="append", help="run only this suite"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
+    suites = {k: v for k, v in SUITES.items() if not args.suite or k in args.suite}
+    work = Path(tempfile.mkdtemp(prefix="nemo-mutants-"))
+    outcomes: list[Outcome] = []
+    try:
+        baseline = make_copy(work / "baseline")
+        imports_from(baseline)
+        for suite, paths in suites.items():
+            ok, seconds, last = run_suite(baseline, paths)
+            print(f"baseline, {suite}: {'pass' if ok else 'FAIL'} in {seconds:.0f}s — {last}")
+            if not ok:
+                return 1
+        for mutant in chosen:
+            copy = make_copy(work / mutant.name)
+            apply(copy, mutant)
+            for suite, paths in suites.items():
+                passed, seconds, caught = run_suite(copy, paths)
+                outcomes.append(Outcome(mutant.name, suite, not passed, seconds, caught))
+                verdict = "killed" if not passed else "SURVIVED"
+                print(f"  {mutant.name} / {suite}: {verdict} ({seconds:.0f}s)", flush=True)
+            if not args.keep:
+                shutil.rmtree(copy, ignore_errors=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print_table(outcomes)
+    return 0 if all(o.killed for o in outcomes) else 1
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    rules = {m.name: m.rule for m in MUTANTS}
+    rows = [("mutant", "rule broken", "suite", "result", "first failing test")]
+    rows += [
+        (o.name, rules[o.name], o.suite, "killed" if o.killed else "SURVIVED", o.caught_by)
+        for o in outcomes
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    print()
+    for i, row in enumerate(rows):
+        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]))
+        if i == 0:
+            print("  ".join(["-" * w for w in widths] + ["-" * 18]))
+    for suite in dict.fromkeys(o.suite for o in outcomes):
+        mine = [o for o in outcomes if o.suite == suite]
+        print(f"{suite}: {sum(o.killed for o in mine)}/{len(mine)} mutants killed")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
