@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import VENV_BIN, Proc, free_port
+from benchmarks.common import VENV_BIN, Proc, cpu_seconds, free_port
 
 MEAN_TURN_API_SECONDS = 200 + 2 * 20 + 6  # generation mean + two edits + model pauses
 
@@ -67,15 +67,6 @@ class Report:
     config: dict[str, Any] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
     timed_out: bool = False
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a process (Linux /proc), in seconds."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> tuple[float | None, float | None, str]:
