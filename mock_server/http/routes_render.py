@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
-from mock_server.domain.model import Render
+from mock_server.domain.model import Account, Render
 from mock_server.http.deps import attribution, authenticate, base_url, fake_of, json_body
 from mock_server.http.wire import JSONBytes, proxy_ok
 
@@ -62,6 +62,15 @@ async def settle(request: Request, render: Render) -> None:
             await asyncio.wait_for(asyncio.wrap_future(job), timeout=ENCODER_WAIT)
 
 
+async def settled_render(request: Request, account: Account, render_id: str) -> Render:
+    """The caller's render (404 for anyone else's), once the encoder caught up."""
+    fake = fake_of(request)
+    with fake.service.lock:
+        render = fake.service.renders.get(account, render_id)
+    await settle(request, render)
+    return render
+
+
 @router.post("/api/render/proxy/lambda")
 async def submit(request: Request) -> Response:
     account = authenticate(request)
@@ -75,11 +84,8 @@ async def submit(request: Request) -> Response:
 
 @router.get("/api/render/proxy/lambda/{render_id}")
 async def poll(request: Request, render_id: str) -> Response:
-    account = authenticate(request)
+    render = await settled_render(request, authenticate(request), render_id)
     fake = fake_of(request)
-    with fake.service.lock:
-        render = fake.service.renders.get(account, render_id)
-    await settle(request, render)
     with fake.service.lock:
         view = fake.service.renders.view(render)
     return JSONBytes(poll_body(request, render, view))
@@ -88,10 +94,8 @@ async def poll(request: Request, render_id: str) -> Response:
 @router.post("/api/render/proxy/lambda/{render_id}/cancel")
 async def cancel(request: Request, render_id: str) -> Response:
     account = authenticate(request)
+    await settled_render(request, account, render_id)
     fake = fake_of(request)
-    with fake.service.lock:
-        await_first = fake.service.renders.get(account, render_id)
-    await settle(request, await_first)
     with fake.service.lock:
         render = fake.service.renders.cancel(account, render_id)
         view = fake.service.renders.view(render)
@@ -112,10 +116,8 @@ def _file(render: Render) -> FileResponse:
 @router.api_route("/api/render/proxy/{render_id}/download", methods=["GET", "HEAD"])
 async def download(request: Request, render_id: str) -> Response:
     account = authenticate(request)
+    await settled_render(request, account, render_id)
     fake = fake_of(request)
-    with fake.service.lock:
-        render = fake.service.renders.get(account, render_id)
-    await settle(request, render)
     with fake.service.lock:
         render = fake.service.renders.artifact(account, render_id)
     return _file(render)
