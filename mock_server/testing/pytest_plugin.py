@@ -44,7 +44,7 @@ import re
 import shlex
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -225,16 +225,19 @@ def nemo_contract_checker(request: pytest.FixtureRequest) -> ContractChecker:
     return _checker(request.node)
 
 
-@pytest.fixture
-def nemo_fake(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[FakeHandle]:
-    """An in-process fake (manual clock, auto-advanced) with an httpx client routed to it."""
-    from mock_server.testing.handles import FakeHandle
+H = TypeVar("H", bound="FakeHandle")
 
-    handle = FakeHandle.create(
+
+def _per_test_handle(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    create: Callable[..., H],
+    name: str,
+) -> Iterator[H]:
+    """One fake for one test, configured from options and markers, closed afterwards."""
+    handle = create(
         _config_for(request),
-        tmp_path_factory.mktemp("nemo-fake"),
+        tmp_path_factory.mktemp(name),
         auto_advance=_harness_option(request, "auto_advance"),
     )
     _adopt(request, handle)
@@ -242,6 +245,16 @@ def nemo_fake(
         yield handle
     finally:
         handle.close()
+
+
+@pytest.fixture
+def nemo_fake(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FakeHandle]:
+    """An in-process fake (manual clock, auto-advanced) with an httpx client routed to it."""
+    from mock_server.testing.handles import FakeHandle
+
+    yield from _per_test_handle(request, tmp_path_factory, FakeHandle.create, "nemo-fake")
 
 
 @pytest.fixture
@@ -251,16 +264,7 @@ def nemo_fake_server(
     """The same fake on a real uvicorn socket on a random loopback port (`.url`)."""
     from mock_server.testing.handles import ServerHandle
 
-    handle = ServerHandle.create(
-        _config_for(request),
-        tmp_path_factory.mktemp("nemo-fake-server"),
-        auto_advance=_harness_option(request, "auto_advance"),
-    )
-    _adopt(request, handle)
-    try:
-        yield handle
-    finally:
-        handle.close()
+    yield from _per_test_handle(request, tmp_path_factory, ServerHandle.create, "nemo-fake-server")
 
 
 @pytest.fixture(scope="session")
