@@ -39,6 +39,8 @@ class Sessions:
         return session
 
     def apply_due(self, session: Session) -> None:
+        if self.ctx.store.shared:  # refresh in place: another worker may have changed it
+            self.ctx.store.session(session.session_id)
         now = self.ctx.clock.now()
         for turn in session.turns:
             for effect in turn.effects:

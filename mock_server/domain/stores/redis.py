@@ -10,7 +10,8 @@ from typing import Any
 
 from mock_server.domain.stores.shared import Backend
 
-LOCK_TIMEOUT = 30.0  # a worker killed while holding the lock frees it after this long
+LOCK_TIMEOUT = 30.0
+LOG_CAPACITY = 10_000  # the journal keeps this many entries, as the in-memory one does  # a worker killed while holding the lock frees it after this long
 
 
 class RedisBackend(Backend):
@@ -68,11 +69,18 @@ class RedisBackend(Backend):
         self.client.set(f"{self.p}m:{name}", blob)
 
     def append(self, log: str, blob: bytes) -> int:
-        return int(self.client.rpush(f"{self.p}l:{log}", blob))
+        # scored by a counter that survives resets, so sequence numbers never repeat
+        seq = int(self.client.hincrby(f"{self.p}counters", f"log:{log}", 1))
+        key = f"{self.p}l:{log}"
+        pipe = self.client.pipeline()
+        pipe.zadd(key, {seq.to_bytes(8, "big") + blob: seq})
+        pipe.zremrangebyrank(key, 0, -LOG_CAPACITY - 1)
+        pipe.execute()
+        return seq
 
     def tail(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
-        items = self.client.lrange(f"{self.p}l:{log}", after, -1)
-        return [(after + i + 1, bytes(b)) for i, b in enumerate(items)]
+        items = self.client.zrangebyscore(f"{self.p}l:{log}", f"({after}", "+inf")
+        return [(int.from_bytes(b[:8], "big"), bytes(b[8:])) for b in items]
 
     def clear(self) -> None:
         # counters survive a reset on purpose: a reset fake never re-issues an id

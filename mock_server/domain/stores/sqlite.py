@@ -12,6 +12,8 @@ from pathlib import Path
 
 from mock_server.domain.stores.shared import Backend
 
+LOG_CAPACITY = 10_000
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (kind TEXT, key TEXT, blob BLOB, PRIMARY KEY (kind, key));
 CREATE TABLE IF NOT EXISTS members (idx TEXT, member TEXT, PRIMARY KEY (idx, member));
@@ -103,7 +105,10 @@ class SqliteBackend(Backend):
 
     def append(self, log: str, blob: bytes) -> int:
         cur = self._db.execute("INSERT INTO logs (log, blob) VALUES (?,?)", (log, blob))
-        return int(cur.lastrowid or 0)
+        seq = int(cur.lastrowid or 0)
+        if seq % 1000 == 0:  # trim now and then: the journal keeps the last LOG_CAPACITY
+            self._db.execute("DELETE FROM logs WHERE log=? AND seq<=?", (log, seq - LOG_CAPACITY))
+        return seq
 
     def tail(self, log: str, after: int = 0) -> list[tuple[int, bytes]]:
         rows = self._db.execute(
