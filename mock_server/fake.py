@@ -55,7 +55,7 @@ class Fake:
         self.faults = self._new_faults()
         self.service = self._new_service()
         if self.sharing is not None:
-            self.sharing.pull()  # join the workers already running on this store
+            self.sharing.join()  # go on from what the store remembers
         self._app: FastAPI | None = None
         # Callables given every complete response (e.g. a contract checker in tests).
         self.observers: list[Callable[[Exchange], None]] = []
@@ -163,6 +163,8 @@ class Fake:
 
     def close(self) -> None:
         self._close_workers()
+        if self.sharing is not None:
+            self.sharing.close()
         self.store.close()
         if self._own_data_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)

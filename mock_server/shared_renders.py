@@ -58,7 +58,7 @@ class SharedRenderBackend(MediaRenderBackend):
             return
         with self.store.lock:
             blob = self.store.meta(self._claim_key(render))
-            claim = json.loads(blob) if blob else None
+            claim = json.loads(blob) if blob else None  # null: released
             if claim is not None and time.time() - claim["wall"] < STALE_AFTER:
                 return  # a live worker is on it
             self.start(render)  # nobody is (the claimant died): encode it here
@@ -74,8 +74,17 @@ class SharedRenderBackend(MediaRenderBackend):
                     pass
 
     def close(self) -> None:
+        """A worker that stops gracefully lets go of its unfinished jobs at once (the
+        next worker asked about one encodes it); a killed one's claims go stale."""
         self._stop.set()
+        with self._lock:
+            running = [rid for rid, job in self._jobs.items() if not job.done()]
         super().close()
+        for render_id in running:
+            try:
+                self.store.put_meta(f"render-claim:{render_id}", b"null")
+            except Exception:  # the store is gone too: the claim goes stale instead
+                pass
 
 
 def _duration(path: Path) -> float:

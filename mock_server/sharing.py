@@ -10,10 +10,12 @@ worker lists every worker's requests, in the order they finished.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from mock_server.domain.model import Session
 from mock_server.faults import Fault, Faults, FaultSpec
 from mock_server.journal import Journal, JournalEntry
 
@@ -21,8 +23,14 @@ if TYPE_CHECKING:
     from mock_server.domain.stores.shared import SharedStore
     from mock_server.fake import Fake
 
+log = logging.getLogger("nemo_fake.sharing")
+
 ADMIN = "admin"
 JOURNAL = "journal"
+
+
+LAND_EVERY = 0.02  # wall seconds between looks for due effects while a turn runs here
+IDLE_EVERY = 0.5
 
 
 class Sharing:
@@ -31,6 +39,43 @@ class Sharing:
         self.store = store
         self._seen: bytes | None = None
         self._lock = threading.Lock()
+        # Sessions whose running turn was planned here: its effects are closures of this
+        # process, so this process lands them at their API time, whether or not the
+        # client still reads the stream and whichever worker the client reads from.
+        self._owned: dict[str, Session] = {}
+        self._stop = threading.Event()
+        self._lander = threading.Thread(target=self._land_loop, name="nemo-lander", daemon=True)
+        self._lander.start()
+
+    def own(self, session: Session) -> None:
+        with self._lock:
+            self._owned[session.session_id] = session
+
+    def land_due(self) -> None:
+        """Apply every due effect of the turns planned here (and forget finished ones)."""
+        with self._lock:
+            owned = list(self._owned.values())
+        if not owned:
+            return
+        self.pull()  # the clock may have moved on another worker
+        service = self.fake.service
+        with service.lock:
+            for session in owned:
+                service.sessions.apply_due(session)
+                if all(e.done for t in session.turns for e in t.effects):
+                    with self._lock:
+                        self._owned.pop(session.session_id, None)
+
+    def _land_loop(self) -> None:
+        while not self._stop.wait(LAND_EVERY if self._owned else IDLE_EVERY):
+            try:
+                self.land_due()
+            except Exception:  # the store is unreachable for now: try again next time
+                log.exception("landing a turn's effects failed")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._lander.join(timeout=5)
 
     def snapshot(self) -> bytes:
         fake = self.fake
@@ -71,6 +116,17 @@ class Sharing:
             self._seen = blob
         self._apply(json.loads(blob))
 
+    def join(self) -> None:
+        """On start: keep what the store remembers of time and faults (a restart goes on
+        where it stopped), and publish this process's configuration (what you start
+        with is what you get; PATCH /_fake/config changes it for every worker)."""
+        blob = self.store.meta(ADMIN)
+        if blob is not None:
+            state = json.loads(blob)
+            state["config"] = self.fake.config.model_dump(mode="json")
+            self._apply(state)
+        self.push()
+
     def _apply(self, state: dict[str, Any]) -> None:
         from mock_server.config import FakeConfig
 
@@ -96,7 +152,8 @@ class Sharing:
         now = clock["now"]
         if clock["mode"] != "manual":
             now += max(0.0, time.time() - clock["wall"]) / clock["time_scale"]
-        fake.clock.reconfigure(clock["mode"], clock["time_scale"], now)
+        # API time never runs backwards, whatever the mode (a restart may change it)
+        fake.clock.reconfigure(config.clock_mode, config.time_scale, max(now, fake.clock.now()))
 
 
 class SharedFaults(Faults):

@@ -31,7 +31,6 @@ stops the frames; the turn runs on in API time.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -76,8 +75,8 @@ def play_turn(
     with service.lock:
         config = service.config
         _turn, plan = start_turn(service, account, session, run.text, base_url)
-    if service.store.shared:
-        _land_in_background(fake.clock, service, session, [c.at for c in plan.changes])
+    if fake.sharing is not None:
+        fake.sharing.own(session)  # this process lands the turn's effects, for every worker
     script = frames(plan, dialect=config.events, streaming=run.streaming)
     timeline = with_heartbeats(
         script, plan.started_at, config.heartbeat_interval, HEARTBEATS[config.heartbeat]
@@ -100,27 +99,6 @@ async def _play(
     except Exception as exc:  # a bug in the fake: ADK's in-stream error, then close
         log.exception("agent stream failed")
         yield error_frame(f"{type(exc).__name__}: {exc}")
-
-
-_landers: set[asyncio.Task[None]] = set()
-
-
-def _land_in_background(
-    clock: Clock, service: NemoService, session: Session, times: list[float]
-) -> None:
-    """With a shared store, other workers read this session but cannot run this turn's
-    effects (closures of this process): land each one at its API time here, whether or
-    not the client still reads the stream."""
-
-    async def land() -> None:
-        for at in sorted(times):
-            await clock.sleep_until(at)
-            with service.lock:
-                service.sessions.apply_due(session)
-
-    task = asyncio.get_running_loop().create_task(land())
-    _landers.add(task)
-    task.add_done_callback(_landers.discard)
 
 
 def error_frame(message: str) -> bytes:

@@ -16,9 +16,7 @@ def sqlite_path(url: str) -> str:
     # SQLAlchemy's convention: sqlite:///relative.db, sqlite:////absolute/path.db
     path = url.removeprefix("sqlite:///")
     if path == url or not path.strip("/"):
-        raise ValueError(
-            "a sqlite store needs a file: sqlite:///fake.db or sqlite:////abs/fake.db"
-        )
+        raise ValueError("a sqlite store needs a file: sqlite:///fake.db or sqlite:////abs/fake.db")
     return path
 
 

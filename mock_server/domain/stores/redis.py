@@ -69,7 +69,6 @@ class RedisBackend(Backend):
         self.client.set(f"{self.p}m:{name}", blob)
 
     def append(self, log: str, blob: bytes) -> int:
-        # scored by a counter that survives resets, so sequence numbers never repeat
         seq = int(self.client.hincrby(f"{self.p}counters", f"log:{log}", 1))
         key = f"{self.p}l:{log}"
         pipe = self.client.pipeline()
@@ -83,8 +82,8 @@ class RedisBackend(Backend):
         return [(int.from_bytes(b[:8], "big"), bytes(b[8:])) for b in items]
 
     def clear(self) -> None:
-        # counters survive a reset on purpose: a reset fake never re-issues an id
-        keep = {f"{self.p}counters".encode(), f"{self.p}lock".encode()}
+        # a reset starts the seeded ids over, as the memory store does (a restart does not)
+        keep = {f"{self.p}lock".encode()}
         batch = [k for k in self.client.scan_iter(match=f"{self.p}*", count=500) if k not in keep]
         for i in range(0, len(batch), 500):
             self.client.delete(*batch[i : i + 500])

@@ -117,9 +117,9 @@ class SqliteBackend(Backend):
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
     def clear(self) -> None:
-        # counters survive a reset on purpose: a restarted or reset fake never re-issues an id
-        for table in ("records", "members", "hits", "meta", "logs"):
-            self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        # a reset starts the seeded ids over, as the memory store does (a restart does not)
+        for table in ("records", "members", "hits", "counters", "meta", "logs"):
+            self._db.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
         with self._conns_guard:

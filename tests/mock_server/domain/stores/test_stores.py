@@ -27,8 +27,21 @@ def test_records_round_trip(store: Store) -> None:
     store.put_token(Token("nmv_usr_x", "anon_1", 1.0, None))
     store.put_hold(Hold("ref", "anon_1", 100))
     media = MediaFile(
-        "med_1", "anon_1", "123", "a.mp4", Path("/tmp/a.mp4"), "video", 2.0, 320, 180, 30.0,
-        "h", 10, "upload", 1.0, recipe={"kind": "clip", "seconds": 2},
+        "med_1",
+        "anon_1",
+        "123",
+        "a.mp4",
+        Path("/tmp/a.mp4"),
+        "video",
+        2.0,
+        320,
+        180,
+        30.0,
+        "h",
+        10,
+        "upload",
+        1.0,
+        recipe={"kind": "clip", "seconds": 2},
     )
     store.put_media(media)
     render = Render("r1", "anon_1", "123", {"t": []}, {"format": "mp4"}, 1.0, 30.0, False)
