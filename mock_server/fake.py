@@ -89,7 +89,13 @@ class Fake:
         if isinstance(self.store, SharedStore):
             from mock_server.shared_renders import SharedRenderBackend
 
-            return SharedRenderBackend(self.assets, out_dir, self.store, max_side=max_side)
+            return SharedRenderBackend(
+                self.assets,
+                out_dir,
+                self.store,
+                lambda: self.config.worker_stale_seconds,
+                max_side=max_side,
+            )
         from mock_server.render_backend import MediaRenderBackend
 
         return MediaRenderBackend(self.assets, out_dir, max_side=max_side)

@@ -12,6 +12,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from mock_server.assets import Assets
@@ -20,15 +21,20 @@ from mock_server.domain.stores.shared import SharedStore
 from mock_server.render_backend import MediaRenderBackend
 
 RENEW_EVERY = 2.0  # wall seconds
-STALE_AFTER = 10.0  # a claim not renewed for this long belongs to a dead worker
 
 
 class SharedRenderBackend(MediaRenderBackend):
     def __init__(
-        self, assets: Assets, out_dir: Path, store: SharedStore, max_side: int | None = None
+        self,
+        assets: Assets,
+        out_dir: Path,
+        store: SharedStore,
+        stale_after: Callable[[], float],
+        max_side: int | None = None,
     ) -> None:
         super().__init__(assets, out_dir, max_side=max_side)
         self.store = store
+        self.stale_after = stale_after  # config.worker_stale_seconds, read when needed
         self.owner = uuid.uuid4().hex
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew, name="nemo-claims", daemon=True)
@@ -59,7 +65,8 @@ class SharedRenderBackend(MediaRenderBackend):
         with self.store.lock:
             blob = self.store.meta(self._claim_key(render))
             claim = json.loads(blob) if blob else None  # null: released
-            if claim is not None and time.time() - claim["wall"] < STALE_AFTER:
+            stale = self.stale_after()
+            if claim is not None and time.time() - claim["wall"] < stale:
                 return  # a live worker is on it
             self.start(render)  # nobody is (the claimant died): encode it here
 

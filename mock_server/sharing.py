@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from mock_server.domain.model import Session
@@ -26,9 +27,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("nemo_fake.sharing")
 
 ADMIN = "admin"
+OWNED = "owned-turns"  # sessions whose running turn some worker lands
 JOURNAL = "journal"
 
 
+RENEW_EVERY = 2.0  # wall seconds between "still alive" claims of running turns
 LAND_EVERY = 0.02  # wall seconds between looks for due effects while a turn runs here
 IDLE_EVERY = 0.5
 
@@ -43,6 +46,8 @@ class Sharing:
         # process, so this process lands them at their API time, whether or not the
         # client still reads the stream and whichever worker the client reads from.
         self._owned: dict[str, Session] = {}
+        self.owner = uuid.uuid4().hex
+        self._renewed = 0.0
         self._stop = threading.Event()
         self._lander = threading.Thread(target=self._land_loop, name="nemo-lander", daemon=True)
         self._lander.start()
@@ -50,6 +55,52 @@ class Sharing:
     def own(self, session: Session) -> None:
         with self._lock:
             self._owned[session.session_id] = session
+        self._claim(session.session_id)
+        self.store.index_add(OWNED, session.session_id)
+
+    def _claim(self, session_id: str, released: bool = False) -> None:
+        claim = None if released else {"owner": self.owner, "wall": time.time()}
+        self.store.put_meta(f"turn-owner:{session_id}", json.dumps(claim).encode())
+
+    def _done(self, session_id: str) -> None:
+        with self._lock:
+            self._owned.pop(session_id, None)
+        self.store.index_remove(OWNED, session_id)
+        self._claim(session_id, released=True)
+
+    def renew(self) -> None:
+        """Tell the other workers this one is alive (every few seconds)."""
+        with self._lock:
+            owned = list(self._owned)
+        for session_id in owned:
+            self._claim(session_id)
+        self._renewed = time.monotonic()
+
+    def reap(self) -> None:
+        """Turns whose worker died mid-turn can never land (their effects were closures
+        of that process): end them and release the credits they froze, so nothing is
+        charged for work that never happened. The session keeps what had landed."""
+        stale = self.fake.config.worker_stale_seconds
+        service = self.fake.service
+        for session_id in self.store.index(OWNED):
+            if session_id in self._owned:
+                continue
+            blob = self.store.meta(f"turn-owner:{session_id}")
+            claim = json.loads(blob) if blob else None
+            if claim is not None and time.time() - claim["wall"] < stale:
+                continue
+            with service.lock:
+                session = self.store.session(session_id)
+                if session is not None:
+                    for turn in session.turns:
+                        if any(not e.done for e in turn.effects):
+                            for effect in turn.effects:
+                                effect.done = True
+                            for ref in turn.holds:
+                                service.ledger.release(ref)
+                            turn.ends_at = min(turn.ends_at, self.fake.clock.now())
+                    self.store.put_session(session)
+                self.store.index_remove(OWNED, session_id)
 
     def land_due(self) -> None:
         """Apply every due effect of the turns planned here (and forget finished ones)."""
@@ -63,19 +114,29 @@ class Sharing:
             for session in owned:
                 service.sessions.apply_due(session)
                 if all(e.done for t in session.turns for e in t.effects):
-                    with self._lock:
-                        self._owned.pop(session.session_id, None)
+                    self._done(session.session_id)
 
     def _land_loop(self) -> None:
         while not self._stop.wait(LAND_EVERY if self._owned else IDLE_EVERY):
             try:
                 self.land_due()
+                if time.monotonic() - self._renewed >= RENEW_EVERY:
+                    self.renew()
+                    self.reap()
             except Exception:  # the store is unreachable for now: try again next time
                 log.exception("landing a turn's effects failed")
 
     def close(self) -> None:
+        """Stop landing; a turn this worker still owned is reaped by the next one."""
         self._stop.set()
         self._lander.join(timeout=5)
+        with self._lock:
+            owned = list(self._owned)
+        for session_id in owned:
+            try:
+                self._claim(session_id, released=True)
+            except Exception:  # the store is gone too: the claim goes stale instead
+                pass
 
     def snapshot(self) -> bytes:
         fake = self.fake

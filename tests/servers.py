@@ -77,3 +77,59 @@ def redis_server(workdir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+class Served:
+    """`nemo-fake serve ...` in a subprocess on a free loopback port."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.args, self.env = args, env
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def start(self) -> Served:
+        import sys
+
+        cmd = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", *self.args]
+        env = {**os.environ, "NEMO_FAKE_MEDIA_MAX_SIDE": "160", **(self.env or {})}
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            start_new_session=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline()
+        second = self.proc.stdout.readline()
+        if not second.startswith("export NEMO_API_URL="):
+            self.stop()
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise AssertionError(first + second + err)
+        self.url = second.strip().split("=", 1)[1]
+        return self
+
+    def kill(self) -> None:
+        """kill -9, the whole process group (a --workers supervisor and its workers)."""
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@contextmanager
+def served(args: list[str], env: dict[str, str] | None = None) -> Iterator[Served]:
+    server = Served(args, env).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -49,6 +49,9 @@ class RedisBackend(Backend):
         key = f"{self.p}i:{index}"
         self.client.zadd(key, {member: self.client.zcard(key)}, nx=True)
 
+    def index_remove(self, index: str, member: str) -> None:
+        self.client.zrem(f"{self.p}i:{index}", member)
+
     def index(self, index: str) -> list[str]:
         return [m.decode() for m in self.client.zrange(f"{self.p}i:{index}", 0, -1)]
 

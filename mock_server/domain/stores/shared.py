@@ -30,6 +30,8 @@ class Backend(ABC):
     @abstractmethod
     def index_add(self, index: str, member: str) -> None: ...
     @abstractmethod
+    def index_remove(self, index: str, member: str) -> None: ...
+    @abstractmethod
     def index(self, index: str) -> list[str]: ...
     @abstractmethod
     def hit(self, key: str, at: float) -> None: ...
@@ -185,6 +187,15 @@ class SharedStore(Store):
 
     def next_count(self, scope: str) -> int:
         return self.backend.incr(scope)
+
+    def index_add(self, index: str, member: str) -> None:
+        self.backend.index_add(index, member)
+
+    def index_remove(self, index: str, member: str) -> None:
+        self.backend.index_remove(index, member)
+
+    def index(self, index: str) -> list[str]:
+        return self.backend.index(index)
 
     # --- what is not a domain record: configuration, faults, clock, journal
     def meta(self, name: str) -> bytes | None:

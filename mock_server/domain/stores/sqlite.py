@@ -76,6 +76,9 @@ class SqliteBackend(Backend):
     def index_add(self, index: str, member: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO members VALUES (?,?)", (index, member))
 
+    def index_remove(self, index: str, member: str) -> None:
+        self._db.execute("DELETE FROM members WHERE idx=? AND member=?", (index, member))
+
     def index(self, index: str) -> list[str]:
         rows = self._db.execute("SELECT member FROM members WHERE idx=? ORDER BY rowid", (index,))
         return [r[0] for r in rows]

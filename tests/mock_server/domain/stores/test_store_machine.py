@@ -204,7 +204,9 @@ class StoreMachine(RuleBasedStateMachine):
 
     @rule(sess=sessions, other=accounts)
     def read_state(self, sess: Sess, other: Acct) -> None:
-        self._same("GET", f"/api/state/nemo_agent/me/{sess.session_id}/latest", headers=other.headers)
+        self._same(
+            "GET", f"/api/state/nemo_agent/me/{sess.session_id}/latest", headers=other.headers
+        )
 
     @rule(acct=accounts)
     def credits(self, acct: Acct) -> None:
@@ -245,6 +247,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.extended
 def test_memory_redis_and_sqlite_answer_alike(redis_url: str, tmp_path: Path) -> None:
     machine = type("Machine", (StoreMachine,), {"redis_url": redis_url, "workdir": tmp_path})
     run_state_machine_as_test(
