@@ -148,6 +148,7 @@ class Fake:
             self.sync()
             now = self.clock.advance(seconds)
             self._publish()
+        self.sharing.land_due()  # what is due here lands before advance() returns
         return now
 
     def clock_info(self) -> dict[str, Any]:

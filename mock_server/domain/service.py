@@ -29,6 +29,7 @@ class NemoService:
     ) -> None:
         store = store or MemoryStore()
         self.lock = store.lock
+        self.read_lock = store.read_lock
         self.ctx = Context(config=config, clock=clock, store=store, data_dir=data_dir)
         self.accounts = Accounts(self.ctx)
         self.ledger = Ledger(self.ctx)

@@ -18,6 +18,9 @@ class Store(ABC):
     shared = False
     # Held around every read-modify-write: re-entrant, and across processes when shared.
     lock: AbstractContextManager[Any]
+    # Held around reads that change nothing: the same lock in memory; with a shared store
+    # only this process's (other workers' writes land whole, so a read never sees half).
+    read_lock: AbstractContextManager[Any]
 
     @abstractmethod
     def clear(self) -> None: ...
@@ -70,7 +73,7 @@ class Store(ABC):
 
 class MemoryStore(Store):
     def __init__(self) -> None:
-        self.lock = threading.RLock()
+        self.lock = self.read_lock = threading.RLock()
         self.clear()
 
     def clear(self) -> None:

@@ -67,6 +67,15 @@ class SharedLock:
         self._depth = 0
         self._held: AbstractContextManager[None] | None = None
 
+    @property
+    def local(self) -> threading.RLock:
+        return self._local
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether the caller holds the lock across processes (may write)."""
+        return self._held is not None and self._local._is_owned()  # type: ignore[attr-defined]
+
     def __enter__(self) -> SharedLock:
         self._local.acquire()
         if self._depth == 0:
@@ -96,6 +105,7 @@ class SharedStore(Store):
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.lock = SharedLock(backend)
+        self.read_lock = self.lock.local
         self._live: dict[tuple[str, str], tuple[bytes, Any]] = {}
         self._guard = threading.Lock()
 
