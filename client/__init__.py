@@ -43,7 +43,6 @@ _EXPORTS: dict[str, str] = {
     "HeartbeatEvent": ".events",
     "HeartbeatTimeout": ".errors",
     "InsufficientCredits": ".errors",
-    "mask_token": ".redact",
     "NemoClient": ".sync",
     "NemoError": ".errors",
     "NetworkError": ".errors",
@@ -159,7 +158,6 @@ if TYPE_CHECKING:
     )
     from .policy import Policy
     from .protocol import Protocol
-    from .redact import mask_token
     from .sync import NemoClient, Turn
 
     __version__: str
@@ -223,5 +221,4 @@ __all__ = [
     "UploadResult",
     "UploadedFile",
     "__version__",
-    "mask_token",
 ]

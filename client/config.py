@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
-from .redact import mask_token
+from nemo_protocol.secrets import mask
 
 DEFAULT_API_URL = "https://mega-api-prod.nemovideo.ai"
 DEFAULT_WEB_URL = "https://nemovideo.com"
@@ -80,7 +80,7 @@ class ClientConfig:
     def __repr__(self) -> str:
         return (
             f"ClientConfig(api_url={self.api_url!r}, web_url={self.web_url!r}, "
-            f"token={mask_token(self.token)!r}, client_id={self.client_id!r}, "
+            f"token={mask(self.token)!r}, client_id={self.client_id!r}, "
             f"skill_source={self.skill_source!r}, skill_version={self.skill_version!r}, "
             f"skill_platform={self.skill_platform!r}, config_dir={str(self.config_dir)!r})"
         )

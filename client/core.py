@@ -18,6 +18,8 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from nemo_protocol.secrets import mask
+
 from .actions import HttpRequest, Op, OpenStream, Send, Sleep, StreamOpened
 from .config import ClientConfig
 from .envelope import Context, interpret
@@ -35,7 +37,6 @@ from .guard import DEFAULT_GUARD, TurnGuard
 from .language import detect_language
 from .models import SessionInfo, TokenInfo
 from .policy import Policy
-from .redact import mask_token
 
 
 class Core:
@@ -66,7 +67,7 @@ class Core:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(api_url={self.config.api_url!r}, "
-            f"token={mask_token(self.token)!r}, session_id={self.session_id!r})"
+            f"token={mask(self.token)!r}, session_id={self.session_id!r})"
         )
 
     # --- requests -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .redact import scrub
+from nemo_protocol.secrets import mask_text
 
 if TYPE_CHECKING:
     from .models import TurnResult
@@ -27,7 +27,7 @@ class NemoError(Exception):
         status: int | None = None,
         details: Any = None,
     ) -> None:
-        self.message = scrub(message or self.default_message)
+        self.message = mask_text(message or self.default_message)
         self.code = code
         self.status = status
         self.details = details

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .sse import SSEMessage
+from nemo_protocol.sse import SSEMessage
 
 HeartbeatSource = Literal["empty", "comment", "json"]
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 
 from mock_server.domain.errors import BadRequest
 from mock_server.domain.model import Account
-
-if TYPE_CHECKING:
-    from mock_server.fake import Fake
+from mock_server.fake import Fake
 
 MAX_JSON_BODY = 8 * 1024 * 1024
 

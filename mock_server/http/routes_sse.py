@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response, StreamingResponse
 
-from mock_server.http.deps import authenticate, fake_of
+from mock_server.http.deps import authenticate, base_url, fake_of
 from mock_server.http.wire import JSONBytes
+from mock_server.stream import play_turn
 
 router = APIRouter()
 
@@ -90,7 +91,15 @@ async def run_sse(request: Request) -> Response:
     fake = fake_of(request)
     with fake.service.lock:
         session = fake.service.sessions.get(account, parsed.session_id)
-    stream = fake.agent_stream(request, account, session, parsed)
+    stream = play_turn(
+        fake.service,
+        fake.clock,
+        account,
+        session,
+        parsed.text,
+        streaming=parsed.streaming,
+        base_url=base_url(request),
+    )
     return StreamingResponse(
         stream,
         media_type="text/event-stream",
