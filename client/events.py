@@ -72,9 +72,6 @@ class DisconnectEvent(Event):
     reason: str
 
 
-AnyEvent = TextEvent | ToolCallEvent | ToolResultEvent | HeartbeatEvent | ErrorEvent | OtherEvent
-
-
 def parse_message(message: SSEMessage) -> list[Event]:
     if message.comment is not None:
         return [HeartbeatEvent(source="comment", raw={"comment": message.comment})]
