@@ -1,6 +1,6 @@
 """The thin reference client of the NemoVideo API.
 
-`NemoClient` (blocking) and `AsyncNemoClient` (asyncio) drive one sans-IO `Protocol`,
+`NemoClient` (blocking) and `AsyncNemoClient` (asyncio) drive one sans-IO `Operations`,
 so every documented rule (re-auth on 1001, new session on 1002, 429 wait, idempotent
 retries, silent-close diff, disconnect recovery, render retry) is written once.
 
@@ -49,8 +49,8 @@ _EXPORTS: dict[str, str] = {
     "NotFound": ".errors",
     "NothingToExport": ".errors",
     "OtherEvent": ".events",
-    "Policy": ".policy",
-    "Protocol": ".protocol",
+    "Policy": ".config",
+    "Operations": ".operations",
     "ProtocolError": ".errors",
     "RateLimited": ".errors",
     "RenderError": ".errors",
@@ -72,7 +72,7 @@ _EXPORTS: dict[str, str] = {
     "Track": ".draft",
     "Turn": ".sync",
     "TurnError": ".errors",
-    "TurnGuard": ".guard",
+    "TurnGuard": ".core",
     "TurnInProgress": ".errors",
     "TurnLost": ".errors",
     "TurnResult": ".models",
@@ -101,7 +101,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .aio import AsyncNemoClient, AsyncTurn
-    from .config import ClientConfig
+    from .config import ClientConfig, Policy
+    from .core import TurnGuard
     from .draft import Draft, Segment, Track
     from .errors import (
         AgentError,
@@ -143,7 +144,6 @@ if TYPE_CHECKING:
         ToolCallEvent,
         ToolResultEvent,
     )
-    from .guard import TurnGuard
     from .models import (
         Credits,
         ExportResult,
@@ -156,8 +156,7 @@ if TYPE_CHECKING:
         UploadedFile,
         UploadResult,
     )
-    from .policy import Policy
-    from .protocol import Protocol
+    from .operations import Operations
     from .sync import NemoClient, Turn
 
     __version__: str
@@ -189,9 +188,9 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "NothingToExport",
+    "Operations",
     "OtherEvent",
     "Policy",
-    "Protocol",
     "ProtocolError",
     "RateLimited",
     "RenderError",

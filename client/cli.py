@@ -30,11 +30,10 @@ from rich.progress import (
 
 from nemo_protocol.secrets import mask
 
-from .config import ClientConfig
+from .config import ClientConfig, Policy
 from .errors import NemoError
 from .events import DisconnectEvent, ErrorEvent, Event, HeartbeatEvent, TextEvent, ToolCallEvent
 from .models import RenderStatus, TurnResult
-from .policy import Policy
 from .store import SavedState, StateStore
 from .sync import NemoClient
 from .turn import TEMPORARY_ISSUE
@@ -98,7 +97,7 @@ def _client(ctx: typer.Context, policy: Policy | None = None) -> Iterator[NemoCl
                 user_id=client.user_id,
                 session_id=client.session_id,
                 task_id=client.task_id,
-                language=client.protocol.language,
+                language=client.operations.language,
             )
         )
 

@@ -30,8 +30,8 @@ from mock_server.http import (
     routes_sse,
     routes_upload,
 )
+from mock_server.http.envelopes import JSONBytes, error_response
 from mock_server.http.middleware import JournalFaultMiddleware
-from mock_server.http.wire import JSONBytes, error_response
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "openapi.yaml"
 

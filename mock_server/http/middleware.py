@@ -21,7 +21,7 @@ from mock_server.domain.errors import (
 )
 from mock_server.fake import Fake
 from mock_server.faults import Fault
-from mock_server.http.wire import dumps, error_body, error_status
+from mock_server.http.envelopes import dumps, error_body, error_status
 from mock_server.journal import Exchange, JournalEntry
 from nemo_protocol import sse
 from nemo_protocol.secrets import mask_headers, mask_query, mask_text

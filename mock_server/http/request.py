@@ -1,4 +1,4 @@
-"""Request helpers shared by the routers: the fake, the caller's account, the body."""
+"""What a handler reads from a request: the fake, the caller's account, the base URL, the body."""
 
 from __future__ import annotations
 
