@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 import client.draft as client_draft
 from mock_server import draft as fake_draft
-from tests.mock_server.test_draft_builders import full_draft
+from tests.contract.schemas import OPENAPI
+from tests.mock_server.test_draft import full_draft
 
 SCHEMA = Path(__file__).resolve().parents[2] / "contracts" / "draft.schema.json"
 EXTENSIONS = Path(__file__).resolve().parents[2] / "contracts" / "draft-extensions.md"
@@ -139,3 +140,12 @@ def test_the_schema_names_every_segment_key_of_the_extensions_note() -> None:
         assert f"`{key}`" in note and key in segment
     fake_fields = set(fake_draft.Segment.model_fields)
     assert set(segment) == fake_fields
+
+
+def test_openapi_draft_is_the_schemas_documented_part() -> None:
+    """openapi.yaml describes the draft's documented keys; draft.schema.json has them all."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    parts = {"Draft": schema["properties"], **{k: v["properties"] for k, v in schema["$defs"].items() if "properties" in v}}  # fmt: skip
+    for name in ("Draft", "Track", "Segment"):
+        documented = OPENAPI["components"]["schemas"][name]["properties"]
+        assert set(documented) <= set(parts[name]), name
