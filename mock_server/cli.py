@@ -54,10 +54,9 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the fake on HOST:PORT. Every option is also a NEMO_FAKE_<OPTION> variable."""
-    import socket
-
     import uvicorn
 
+    from mock_server.app import build_app
     from mock_server.fake import Fake
 
     overrides: dict[str, Any] = {
@@ -81,20 +80,11 @@ def serve(
     if workers > 1:
         _serve_workers(config, host, port, workers, log_level)
         return
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)  # listening before the URL is printed: early clients queue, not fail
-    bound = sock.getsockname()[1]
-    url = f"http://{host}:{bound}"
+    sock, url = _bind(host, port)
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            fake.app, log_level=log_level, lifespan="off", access_log=_access_log(log_level)
-        )
-    )
+    server = uvicorn.Server(_uvicorn_config(build_app(fake), log_level))
     try:
         server.run(sockets=[sock])
     finally:
@@ -102,11 +92,14 @@ def serve(
 
 
 def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_level: str) -> None:
+    import os
     import shutil
     import tempfile
 
+    from uvicorn.supervisors import Multiprocess
+
     from mock_server.domain.stores import default_data_dir
-    from mock_server.workers import serve
+    from mock_server.workers import CONFIG_ENV
 
     if config.store == "memory://":
         typer.echo(
@@ -126,7 +119,9 @@ def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_l
     )
     typer.echo(f"export NEMO_API_URL={url}")
     try:
-        serve(config.model_dump_json(), sock, workers, log_level, _access_log(log_level))
+        os.environ[CONFIG_ENV] = config.model_dump_json()  # what each worker builds its fake from
+        uv = _uvicorn_config("mock_server.workers:app", log_level, factory=True, workers=workers)
+        Multiprocess(uv, sockets=[sock]).run()
     finally:
         if own_dir is not None:
             shutil.rmtree(own_dir, ignore_errors=True)
@@ -136,18 +131,37 @@ def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_l
 
 
 def _bind(host: str, port: int) -> tuple[Any, str]:
-    import socket
+    from mock_server.sockets import listen, url_of
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-        sock.listen(2048)  # connections queue from now on, before uvicorn takes over
+        sock = listen(host, port)
     except OSError as exc:
         typer.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
-    shown = f"[{host}]" if ":" in host else host
-    return sock, f"http://{shown}:{sock.getsockname()[1]}"
+    return sock, url_of(host, sock)
+
+
+def _uvicorn_config(asgi: Any, log_level: str, **extra: Any) -> Any:
+    """uvicorn's settings for the fake, the proxy and the replay server: its own logging
+    with every line passed through the secrets mask (the access log prints request
+    targets, `?token=…` included)."""
+    import copy
+
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    logging_config["filters"] = {"mask": {"()": "nemo_protocol.secrets.MaskingFilter"}}
+    for handler in logging_config["handlers"].values():
+        handler["filters"] = ["mask"]
+    return uvicorn.Config(
+        asgi,
+        log_level=log_level,
+        log_config=logging_config,
+        lifespan="off",
+        access_log=_access_log(log_level),
+        **extra,
+    )
 
 
 def _access_log(log_level: str) -> bool:
@@ -159,10 +173,7 @@ def _access_log(log_level: str) -> bool:
 def _run_uvicorn(asgi: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
-    server = uvicorn.Server(
-        uvicorn.Config(asgi, log_level=log_level, lifespan="off", access_log=_access_log(log_level))
-    )
-    server.run(sockets=[sock])
+    uvicorn.Server(_uvicorn_config(asgi, log_level)).run(sockets=[sock])
 
 
 @app.command()

@@ -51,12 +51,15 @@ class Sharing:
         self._stop = threading.Event()
         self._lander = threading.Thread(target=self._land_loop, name="nemo-lander", daemon=True)
         self._lander.start()
+        store.on_planned_here = self.own
 
     def own(self, session: Session) -> None:
         with self._lock:
+            known = session.session_id in self._owned
             self._owned[session.session_id] = session
-        self._claim(session.session_id)
-        self.store.index_add(OWNED, session.session_id)
+        if not known:
+            self._claim(session.session_id)
+            self.store.index_add(OWNED, session.session_id)
 
     def _claim(self, session_id: str, released: bool = False) -> None:
         claim = None if released else {"owner": self.owner, "wall": time.time()}

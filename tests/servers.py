@@ -104,7 +104,25 @@ class Served:
             err = self.proc.stderr.read() if self.proc.stderr else ""
             raise AssertionError(first + second + err)
         self.url = second.strip().split("=", 1)[1]
+        self._ready()
         return self
+
+    def _ready(self, seconds: float = 60) -> None:
+        """The socket listens before the banner; workers may still be importing: wait
+        (bounded) until one answers."""
+        import httpx
+
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                if httpx.get(f"{self.url}/_fake/health", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"{self.url} did not answer within {seconds} s")
+            time.sleep(0.05)
 
     def kill(self) -> None:
         """kill -9, the whole process group (a --workers supervisor and its workers)."""

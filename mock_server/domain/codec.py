@@ -88,6 +88,11 @@ def decode(kind: type[R], blob: bytes) -> R:
     return kind(**data)
 
 
+def planned_here(session: Session) -> bool:
+    """Whether a turn of `session` has effects this process can still land (closures)."""
+    return any(not e.done and e.apply is not _noop for turn in session.turns for e in turn.effects)
+
+
 def refresh(live: Any, fresh: Any) -> None:
     """Update `live` in place from a newer stored copy, so closures holding `live` (a
     turn's effects) act on current state. Turns planned here keep their closures."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -108,6 +109,9 @@ class SharedStore(Store):
         self.read_lock = self.lock.local
         self._live: dict[tuple[str, str], tuple[bytes, Any]] = {}
         self._guard = threading.Lock()
+        # Told of each session written with a turn this process planned and has not
+        # landed yet (mock_server.sharing lands it, for every worker).
+        self.on_planned_here: Callable[[Session], None] | None = None
 
     # --- the identity map
     def _get(self, kind: str, key: str) -> Any:
@@ -172,6 +176,8 @@ class SharedStore(Store):
     def put_session(self, session: Session) -> None:
         self._put("session", session.session_id, session)
         self.backend.index_add(f"sessions:{session.user_id}", session.session_id)
+        if self.on_planned_here is not None and codec.planned_here(session):
+            self.on_planned_here(session)
 
     def session(self, session_id: str) -> Session | None:
         found: Session | None = self._get("session", session_id)

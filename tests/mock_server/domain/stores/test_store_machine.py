@@ -35,6 +35,7 @@ from hypothesis.stateful import (
 )
 from PIL import Image
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
@@ -76,7 +77,9 @@ class Deployment:
 
     @staticmethod
     def _client(fake: Fake) -> httpx.Client:
-        return httpx.Client(transport=StreamingTransport(fake.app), base_url=BASE, timeout=60)
+        return httpx.Client(
+            transport=StreamingTransport(build_app(fake)), base_url=BASE, timeout=60
+        )
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self._clients[next(self._next)].request(method, path, **kwargs)
