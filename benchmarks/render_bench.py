@@ -21,7 +21,6 @@ import resource
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -139,44 +138,38 @@ def worker_render(name: str) -> dict[str, Any]:
 
 def worker_floor(name: str) -> dict[str, Any]:
     import av
-    from av.video.frame import PictureType
 
-    from client.draft import Draft
-    from mock_server.media import render as r
+    from mock_server.draft import Draft
     from mock_server.media.frames import Yuv420
+    from mock_server.media.render import encode as enc
+    from mock_server.media.render.text import TextLayers
+    from mock_server.media.render.timeline import canvas_size
+    from mock_server.media.render.video import Compositor, video_layers
 
     started = time.perf_counter()
     draft = Draft.parse(DRAFTS[name])
-    width, height = r._canvas(draft, None, None)
+    canvas = canvas_size(draft, None, None)
     n_frames = max(1, round(draft.duration_ms * FPS / 1000))
-    layers = r._video_layers(draft, _resolve, (width, height), FPS, n_frames)
-    texts = r._text_layers(draft, (width, height), FPS, n_frames)
-    canvas, black = Yuv420.new(width, height), Yuv420.black(width, height)
+    compositor = Compositor(
+        video_layers(draft, _resolve, canvas, FPS, n_frames),
+        TextLayers(draft, canvas, FPS, n_frames),
+        canvas,
+        ring=enc.PREFETCH + 2,
+    )
     frames = []
     for i in range(n_frames):
-        image = r._compose(i, i / FPS, layers, texts, canvas, black)
-        copy = Yuv420.new(width, height)
-        copy.copy_from(image)
-        frames.append(copy.frame)
-    for layer in layers:
-        layer.close()
+        copy = Yuv420.new(*canvas)
+        copy.copy_from(compositor.picture(i))
+        frames.append(copy)
+    compositor.close()
     built = time.perf_counter() - started
 
     out = WORK / f"floor-{name}.mp4"
     cpu, started = _cpu_s(), time.perf_counter()
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height = width, height
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.thread_count = r.ENCODER_THREADS
-        stream.codec_context.gop_size = 2 * FPS
-        stream.options = dict(r.VIDEO_OPTIONS)
-        time_base = Fraction(1, FPS)
-        for i, frame in enumerate(frames):
-            frame.pict_type = PictureType.NONE
-            frame.pts = i
-            frame.time_base = time_base
-            container.mux(stream.encode(frame))
+        stream = enc.add_video_stream(container, canvas, FPS)
+        for i, picture in enumerate(frames):
+            container.mux(enc.encode_frame(stream, picture, i, FPS))
         container.mux(stream.encode(None))
     wall = time.perf_counter() - started
     return {
