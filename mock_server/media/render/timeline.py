@@ -14,7 +14,7 @@ from typing import Any
 
 from mock_server.draft import Draft, Segment
 from mock_server.media.frames import fit_canvas
-from mock_server.media.render.grade import FILTERS
+from mock_server.media.grade import FILTERS
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mock_server.draft import VIDEO, Draft, Segment
+from mock_server.media import grade
 from mock_server.media.frames import Overlay, Yuv420
-from mock_server.media.render import grade
 from mock_server.media.render.sources import Source, open_source
 from mock_server.media.render.text import TextLayers
 from mock_server.media.render.timeline import (
