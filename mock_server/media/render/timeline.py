@@ -99,11 +99,12 @@ def options(seg: Segment) -> SegmentOptions:
     )
 
 
-def fade_factor(opts: SegmentOptions, seg: Segment, t_ms: float) -> float:
-    """1.0 in the body of the segment, towards 0 inside its fade-in and fade-out."""
+def fade_factor(opts: SegmentOptions, seg: Segment, t_ms: float, frame_ms: float) -> float:
+    """1.0 in the body of the segment, towards 0 inside its fade-in and fade-out: the
+    segment's first frame is black after a fade-in, its last one after a fade-out."""
     factor = 1.0
     if opts.fade_in_ms:
         factor = min(factor, max(0.0, (t_ms - seg.s) / opts.fade_in_ms))
     if opts.fade_out_ms:
-        factor = min(factor, max(0.0, (seg.end - t_ms) / opts.fade_out_ms))
+        factor = min(factor, max(0.0, (seg.end - frame_ms - t_ms) / opts.fade_out_ms))
     return factor

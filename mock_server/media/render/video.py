@@ -85,7 +85,7 @@ class VideoLayer:
             log.warning("render: decoding %r failed (%s); showing black", self.seg.src, exc)
             self.close()
             return None
-        factor = fade_factor(self.opts, self.seg, t_ms)
+        factor = fade_factor(self.opts, self.seg, t_ms, 1000 / self.fps)
         token = (image, round(factor, 4))
         if self._last is not None and self._last.token == token:
             return self._last
