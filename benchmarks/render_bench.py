@@ -181,6 +181,56 @@ def worker_floor(name: str) -> dict[str, Any]:
     }
 
 
+ENCODER_CHOICES = [(p, t) for p in ("ultrafast", "superfast") for t in (1, 2, 3, 4)]
+
+
+def worker_encoders(name: str) -> dict[str, Any]:
+    """The x264 presets and thread counts the renderer could use, on the draft's first
+    90 frames (pre-built), encode only: CPU, wall and bytes of each, twice, alternating."""
+    import av
+    from av.video.frame import PictureType
+
+    from mock_server.media.frames import Yuv420
+
+    with av.open(str(_resolve(str(DRAFTS[name]["t"][0]["sg"][0]["src"])))) as source:
+        frames = []
+        for decoded in source.decode(video=0):
+            copy = Yuv420.new(decoded.width, decoded.height)
+            copy.copy_from(Yuv420.from_frame(decoded))
+            frames.append(copy.frame)
+            if len(frames) == 90:
+                break
+    out = WORK / f"enc-{name}.mp4"
+    runs: dict[str, list[tuple[float, float, int]]] = {}
+    for _ in range(2):
+        for preset, threads in ENCODER_CHOICES:
+            cpu, started = _cpu_s(), time.perf_counter()
+            with av.open(str(out), "w", format="mp4") as container:
+                stream = container.add_stream("libx264", rate=FPS)
+                stream.width, stream.height = frames[0].width, frames[0].height
+                stream.pix_fmt = "yuv420p"
+                stream.codec_context.thread_count = threads
+                stream.codec_context.gop_size = 2 * FPS
+                stream.options = {"preset": preset, "crf": "23"}
+                for i, frame in enumerate(frames):
+                    frame.pict_type = PictureType.NONE
+                    frame.pts = i
+                    container.mux(stream.encode(frame))
+                container.mux(stream.encode(None))
+            wall = time.perf_counter() - started
+            runs.setdefault(f"{preset}/{threads}", []).append(
+                (round(_cpu_s() - cpu, 3), round(wall, 3), out.stat().st_size)
+            )
+    return {
+        key: {
+            "cpu_s": median([r[0] for r in rs]),
+            "wall_s": median([r[1] for r in rs]),
+            "bytes": rs[0][2],
+        }
+        for key, rs in runs.items()
+    }
+
+
 def _spawn(kind: str, name: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.render_bench", "--worker", kind, "--draft", name],
@@ -197,7 +247,7 @@ def _spawn(kind: str, name: str) -> dict[str, Any]:
 
 
 def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
-    reps = reps or {"title_card": 3, "three_track": 2}
+    reps = reps or {"title_card": 5, "three_track": 3}
     out: dict[str, Any] = {"fps": FPS, "sources": prepare(), "drafts": {}}
     for name, count in reps.items():
         renders, floors = [], []
@@ -219,6 +269,11 @@ def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
             "ratio": round(render_s / floor_s, 2) if floor_s else None,
             "render_cpu_s": median([r["cpu_s"] for r in renders]),
             "floor_cpu_s": median([f["cpu_s"] for f in floors]),
+            "cpu_ratio": round(
+                (median([r["cpu_s"] for r in renders]) or 0.0)
+                / (median([f["cpu_s"] for f in floors]) or 1.0),
+                2,
+            ),
             "render_peak_rss_mb": max(r["peak_rss_mb"] for r in renders),
             "floor_peak_rss_mb": max(f["peak_rss_mb"] for f in floors),
             "bytes": renders[0]["bytes"],
@@ -226,16 +281,19 @@ def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
         log(
             f"render {name}: {out['drafts'][name]['render_wall_s']} vs floor {out['drafts'][name]['floor_wall_s']}"
         )
+    out["encoders"] = _spawn("encoders", "title_card")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--worker", choices=("render", "floor"))
+    parser.add_argument("--worker", choices=("render", "floor", "encoders"))
     parser.add_argument("--draft", choices=sorted(DRAFTS))
     args = parser.parse_args()
     if args.worker:
-        fn = worker_render if args.worker == "render" else worker_floor
+        fn = {"render": worker_render, "floor": worker_floor, "encoders": worker_encoders}[
+            args.worker
+        ]
         print(json.dumps(fn(args.draft)))
         return
     print(json.dumps(run(), indent=2))

@@ -27,7 +27,12 @@ from mock_server.media.render.video import Compositor
 ENCODER_THREADS = 2
 VIDEO_OPTIONS = {"preset": "ultrafast", "crf": "23"}
 AUDIO_BIT_RATE = 128_000
-AUDIO_CHUNK = 1024
+# FFmpeg's AAC encoder with its "fast" coder: half the CPU of the default "twoloop" on
+# music (0.28 s vs 0.55 s for 30 s stereo, measured), at a few % fewer bytes.
+AUDIO_OPTIONS = {"aac_coder": "fast"}
+# Audio is mixed and handed to the AAC encoder half a second at a time: PyAV cuts it into
+# the encoder's 1024-sample frames, so per-block Python work is paid 47 times less often.
+AUDIO_CHUNK = SAMPLE_RATE // 2
 PREFETCH = 4  # pictures composed ahead of the encoder
 
 
@@ -68,11 +73,12 @@ def run_pipeline(
         vstream = add_video_stream(container, canvas, fps)
         astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
         astream.bit_rate = AUDIO_BIT_RATE
-        # Audio is muxed level with video, so the muxer interleaves without buffering:
-        # after video frame i, the audio up to sample marks[i]; the rest at the end.
+        astream.options = dict(AUDIO_OPTIONS)
+        # Audio is muxed about level with video, so the muxer interleaves with little
+        # buffering: after video frame i, the audio blocks starting before marks[i].
         marks = [min(n_samples, round((i + 1) * SAMPLE_RATE / fps)) for i in range(n_frames)]
         pictures = _Pictures(n_frames, compositor)
-        audio = _AudioTrack(astream, feeds, [*marks, n_samples])
+        audio = _AudioTrack(astream, feeds, n_samples)
         try:
             for i in range(n_frames):
                 container.mux(encode_frame(vstream, pictures.next(), i, fps))
@@ -124,30 +130,29 @@ class _Worker:
 
 
 class _AudioTrack(_Worker):
-    """The audio track, mixed and AAC-encoded on a worker thread ahead of the video. The
-    blocks are cut exactly as they would be inline (at each mark, at most `AUDIO_CHUNK`
-    samples) and each block's packets are muxed at the same point in the stream."""
+    """The audio track, mixed and AAC-encoded on a worker thread ahead of the video, in
+    blocks of `AUDIO_CHUNK` samples; the muxing thread takes each block's packets once
+    the video has reached its start, so the file's interleaving is the same every run."""
 
-    def __init__(self, stream: av.AudioStream, feeds: list[AudioFeed], marks: list[int]) -> None:
-        super().__init__("render-audio", depth=256)
-        self._stream, self._feeds, self._marks = stream, feeds, marks
+    def __init__(self, stream: av.AudioStream, feeds: list[AudioFeed], n_samples: int) -> None:
+        super().__init__("render-audio", depth=8)
+        self._stream, self._feeds, self._n_samples = stream, feeds, n_samples
         self._muxed = 0  # samples whose packets have been muxed
         self._thread.start()
 
     def _run(self) -> None:
         pos = 0
-        for until in self._marks:
-            while pos < until:
-                stop = min(until, pos + AUDIO_CHUNK)
-                frame = av.AudioFrame.from_ndarray(
-                    mix_block(self._feeds, pos, stop), format="fltp", layout="stereo"
-                )
-                frame.sample_rate = SAMPLE_RATE
-                frame.pts = pos
-                frame.time_base = Fraction(1, SAMPLE_RATE)
-                if not self._put((stop, self._stream.encode(frame))):
-                    return
-                pos = stop
+        while pos < self._n_samples:
+            stop = min(self._n_samples, pos + AUDIO_CHUNK)
+            frame = av.AudioFrame.from_ndarray(
+                mix_block(self._feeds, pos, stop), format="fltp", layout="stereo"
+            )
+            frame.sample_rate = SAMPLE_RATE
+            frame.pts = pos
+            frame.time_base = Fraction(1, SAMPLE_RATE)
+            if not self._put((stop, self._stream.encode(frame))):
+                return
+            pos = stop
         self._put((None, self._stream.encode(None)))
 
     def mux_until(self, container: av.container.OutputContainer, until: int) -> None:
