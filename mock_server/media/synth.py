@@ -74,9 +74,8 @@ def make_clip(
     frames = max(1, round(seconds * fps))
     pan = _even(width * 0.08)  # the camera drifts sideways across a slightly wider scene
     scene, paint = painter(prompt, seed, width + pan, height)
-    phases = [_picture(paint.frame(k / _PHASES), scene.filters) for k in range(_PHASES)]
-    if not scene.animated:
-        phases = phases[:1]
+    count = _PHASES if scene.animated else 1
+    phases = [_picture(paint.frame(k / count), scene.filters) for k in range(count)]
     canvas = Yuv420.new(width, height)
 
     with av.open(str(out), "w", format="mp4") as container:

@@ -25,6 +25,8 @@ TRANSITIONS = ("crossfade", "fade", "wipe", "slide", "zoom")
 
 @dataclass(frozen=True)
 class Transition:
+    """A segment's `tr`: how it takes over from the previous segment, over how long."""
+
     kind: str
     ms: int
 
