@@ -133,6 +133,16 @@ _WEATHER_SKIES = {
     "rain": ((66, 72, 84), (96, 102, 114), (132, 138, 148)),
     "snow": ((170, 176, 188), (196, 200, 210), (222, 224, 230)),
 }
+# clouds: (share of the sky covered, colour) per weather, or per time of day when clear
+_CLOUDS: dict[str, tuple[float, tuple[int, int, int]]] = {
+    "day": (0.22, (246, 248, 252)),
+    "sunrise": (0.18, (255, 214, 200)),
+    "sunset": (0.18, (250, 150, 110)),
+    "night": (0.0, (0, 0, 0)),
+    "overcast": (0.7, (196, 198, 204)),
+    "rain": (0.8, (92, 96, 106)),
+    "snow": (0.6, (236, 238, 244)),
+}
 # light on the land: how lit silhouettes and ground are
 _LIGHT = {
     "day": (1.0, 1.0, 1.0),
@@ -228,19 +238,37 @@ class _Painter:
                 self._stars(img, sky_bottom, 0.0012)
                 self._disc(img, 0.72 * self.w, 0.18 * self.h, 0.045, (236, 234, 214), 1.2)
             elif s.time in ("sunset", "sunrise"):
-                color = (255, 196, 110) if s.time == "sunset" else (255, 226, 170)
+                color = (255, 224, 150) if s.time == "sunset" else (255, 236, 190)
                 above = 0.2 if "mountains" in s.layers or "city" in s.layers else 0.07
                 self._disc(img, 0.5 * self.w, sky_bottom - above * self.h, 0.08, color, 3.5)
             else:
                 self._disc(img, 0.78 * self.w, 0.14 * self.h, 0.05, (255, 250, 226), 2.0)
+        cover, tone = _CLOUDS[s.weather if s.weather != "clear" else s.time]
+        self._clouds(img, sky_bottom, cover, _rgb(tone) * (0.5 if s.time == "night" else 1.0))
         return img
+
+    def _clouds(self, img: F, bottom: int, cover: float, tone: np.ndarray) -> None:
+        """Soft, horizontally stretched clouds over the sky; `cover` 0..1 of it."""
+        if cover <= 0 or bottom <= 0:
+            return
+        u, v = self.x / self.w, self.y[:bottom] / self.h
+        field = np.zeros((bottom, self.w), np.float32)
+        for k in range(1, 6):
+            fx, fy = self.rng.uniform(0.5, 2.0) * k, self.rng.uniform(3.0, 7.0) * k
+            field += np.sin(2 * np.pi * (fx * u + fy * v + self.rng.random())) / k
+        level = np.quantile(field, 1 - cover)
+        amount = np.clip((field - level) / 0.8, 0, 1) * np.clip(
+            1.4 - 1.2 * v / (bottom / self.h), 0, 1
+        )
+        sky = img[:bottom]
+        sky += (tone - sky) * (0.75 * amount)[..., None]
 
     def _disc(
         self, img: F, cx: float, cy: float, radius: float, color: tuple[int, int, int], glow: float
     ) -> None:
         r = radius * min(self.w, self.h)
         d = np.hypot(self.x - cx, self.y - cy) / r
-        core = np.clip(1.5 - d, 0, 1)[..., None]
+        core = np.clip((1 - d) * 5 + 1, 0, 1)[..., None]  # a crisp edge
         halo = (np.exp(-((d / glow) ** 2)) * 0.55)[..., None]
         c = _rgb(color)
         img[...] = img * (1 - core) + c * core
