@@ -224,3 +224,21 @@ def test_a_sped_up_clip_plays_its_sound_faster(tmp_path: Path, media: dict[str, 
     window = slice(2400, 2400 + 9600)
     assert _peak_hz(normal.audio[window]) == pytest.approx(440, abs=10)
     assert _peak_hz(fast.audio[window]) == pytest.approx(880, abs=15)
+
+
+def test_odd_values_are_clamped_or_skipped_not_fatal(
+    tmp_path: Path, media: dict[str, Path]
+) -> None:
+    odd = [
+        {"src": f"{CDN}full.mp4", "s": 0, "d": 300, "sp": "fast", "fx": 5, "fi": -100},
+        {"src": f"{CDN}full.mp4", "s": 300, "d": 300, "sp": 99, "fx": "grayscale", "fo": 1e9},
+        {"src": f"{CDN}teal.mp4", "s": 600, "d": 300, "tr": "crossfade"},
+        {"src": f"{CDN}teal.mp4", "s": 900, "d": 300, "tr": {"k": "spin", "d": 200}},
+        {"src": f"{CDN}teal.mp4", "s": 1200, "d": 300, "tr": {"k": "wipe", "d": "long"}},
+    ]
+    text = {"tt": 7, "sg": [{"tx": "x", "s": 0, "d": 300, "pos": "sideways", "k": 3}]}
+    _, d = render(tmp_path, media, {"t": [{"tt": 0, "sg": odd}, text]})
+    assert close(d.frame_at(0.1)[:60], MAGENTA)  # "fast" and -100 ignored: plain, no fade
+    assert _chroma(d.frame_at(0.45)) < 3  # a single filter name as a string is taken
+    for t in (0.75, 1.05, 1.35):  # unknown transitions: hard cuts
+        assert close(d.frame_at(t), TEAL), t
