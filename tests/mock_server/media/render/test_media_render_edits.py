@@ -242,3 +242,14 @@ def test_odd_values_are_clamped_or_skipped_not_fatal(
     assert _chroma(d.frame_at(0.45)) < 3  # a single filter name as a string is taken
     for t in (0.75, 1.05, 1.35):  # unknown transitions: hard cuts
         assert close(d.frame_at(t), TEAL), t
+
+
+def test_the_same_draft_renders_to_the_same_bytes(tmp_path: Path, media: dict[str, Path]) -> None:
+    track = _cut("zoom")
+    track["sg"][0].update(fx=["vintage", "sharpen"], sp=1.5, fi=300)
+    music = {"tt": 1, "sg": [{"src": f"{CDN}bgm.m4a", "s": 0, "d": 2000, "vol": 0.4, "fo": 500}]}
+    cue = {"tt": 7, "sg": [{"tx": "same", "s": 200, "d": 900, "k": "subtitle"}]}
+    draft = {"d": 2000, "t": [track, music, cue]}
+    a, _ = render(tmp_path, media, draft, name="a.mp4")
+    b, _ = render(tmp_path, media, draft, name="b.mp4")
+    assert a.path.read_bytes() == b.path.read_bytes()
