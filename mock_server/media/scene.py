@@ -3,7 +3,8 @@
 `read_scene(prompt)` picks, from the prompt's words (English and a few Chinese ones), the
 time of day (day, sunrise, sunset, night), the weather (clear, overcast, rain, snow), the
 setting's layers (mountains, water, city, forest, desert, beach, space, studio, or rolling
-hills when nothing is named) and the style's grade (`grade.FILTERS` names: cinematic,
+hills when nothing is named), a subject in its colour (an animal, a person, a car, a boat,
+birds) and the style's grade (`grade.FILTERS` names: cinematic,
 vintage, noir…). `paint(scene, width, height, seed, phase)` paints it as an RGB array:
 a sky gradient with the sun, moon or stars, silhouettes lit by the time of day, water
 that mirrors everything above the horizon with ripples, falling rain or snow. Every layer
@@ -58,6 +59,69 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "studio": ("product", "showcase", "studio", "unboxing", "logo", "commercial", "产品"),
     "neon": ("neon", "cyberpunk", "synthwave", "vaporwave", "霓虹"),
 }
+# subjects: one simple silhouette in front of the setting
+_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "animal": (
+        "fox",
+        "dog",
+        "puppy",
+        "cat",
+        "kitten",
+        "deer",
+        "wolf",
+        "horse",
+        "bear",
+        "rabbit",
+        "retriever",
+        "lion",
+        "tiger",
+        "狐狸",
+        "狗",
+        "猫",
+        "鹿",
+    ),
+    "person": (
+        "person",
+        "man",
+        "woman",
+        "girl",
+        "boy",
+        "people",
+        "hiker",
+        "runner",
+        "dancer",
+        "surfer",
+        "traveler",
+        "astronaut",
+        "人",
+    ),
+    "car": ("car", "cars", "truck", "vehicle", "taxi", "汽车"),
+    "boat": ("boat", "ship", "sailboat", "yacht", "sailing", "船"),
+    "bird": ("bird", "birds", "eagle", "seagull", "gull", "鸟"),
+}
+_SUBJECT_COLORS: dict[str, tuple[int, int, int]] = {
+    "animal": (150, 104, 64),
+    "person": (70, 72, 92),
+    "car": (184, 44, 40),
+    "boat": (236, 236, 240),
+    "bird": (36, 36, 40),
+}
+_COLOR_WORDS: dict[str, tuple[int, int, int]] = {
+    "red": (200, 70, 36),
+    "orange": (214, 112, 40),
+    "fox": (206, 100, 40),  # a fox is orange unless told otherwise
+    "astronaut": (232, 232, 236),  # a spacesuit is white
+    "golden": (214, 166, 64),
+    "yellow": (232, 200, 60),
+    "brown": (122, 80, 46),
+    "white": (238, 238, 240),
+    "black": (30, 30, 34),
+    "grey": (128, 128, 134),
+    "gray": (128, 128, 134),
+    "blue": (50, 92, 196),
+    "green": (60, 140, 72),
+    "pink": (236, 140, 170),
+}
 # style words → grade.FILTERS names, applied in order
 _STYLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("cinematic", "film", "movie", "epic", "电影"): ("cinematic",),
@@ -82,6 +146,8 @@ class Scene:
     weather: str = "clear"  # clear | overcast | rain | snow
     layers: frozenset[str] = field(default_factory=frozenset)
     filters: tuple[str, ...] = ()
+    subject: str | None = None  # animal | person | car | boat | bird
+    subject_color: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def animated(self) -> bool:
@@ -116,7 +182,14 @@ def read_scene(prompt: str) -> Scene:
     for words, names in _STYLES.items():
         if any(_has(text, w) for w in words):
             filters += [n for n in names if n not in filters]
-    return Scene(time, weather, frozenset(layers), tuple(filters))
+    subject = next((k for k, words in _SUBJECTS.items() if any(_has(text, w) for w in words)), None)
+    color = _SUBJECT_COLORS.get(subject or "", (0, 0, 0))
+    defaults = ("fox", "astronaut")  # named colours first, then these subjects' own
+    for word in (*(w for w in _COLOR_WORDS if w not in defaults), *defaults):
+        if subject is not None and _has(text, word):
+            color = _COLOR_WORDS[word]
+            break
+    return Scene(time, weather, frozenset(layers), tuple(filters), subject, color)
 
 
 # --- colours -------------------------------------------------------------------------------
@@ -187,6 +260,7 @@ class _Painter:
             self.light = self.light * (0.92 if scene.weather == "snow" else 0.8)
         self.base = self._static()
         self.streak_seed = int(self.rng.integers(1 << 31))
+        self.subject = self._subject()
 
     # the parts that do not move
 
@@ -454,11 +528,86 @@ class _Painter:
         if self.scene.weather == "clear" and self.scene.time == "night" and hasattr(self, "star_x"):
             twinkle = 0.6 + 0.4 * np.sin(2 * np.pi * phase + self.star_b)
             img[self.star_y, self.star_x] = (self.star_b * twinkle)[:, None]
+        if self.subject is not None:
+            mask, color = self.subject
+            img[mask] = color
         if self.scene.weather == "rain":
             self._streaks(img, phase, length=max(4, self.h // 30), slant=0.25, n=self.w // 3)
         elif self.scene.weather == "snow":
             self._streaks(img, phase, length=max(2, self.h // 300), slant=0.0, n=self.w // 2)
         return np.clip(img, 0, 255).astype(np.uint8)
+
+    def _ellipse(
+        self, cx: float, cy: float, rx: float, ry: float, angle: float = 0.0
+    ) -> np.ndarray:
+        dx, dy = self.x - cx, self.y - cy
+        c, s = np.cos(angle), np.sin(angle)
+        return ((dx * c + dy * s) / rx) ** 2 + ((dy * c - dx * s) / ry) ** 2 <= 1
+
+    def _box(self, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+        return (self.x >= x0) & (self.x < x1) & (self.y >= y0) & (self.y < y1)
+
+    def _subject(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The subject's silhouette (a mask) and its colour under the scene's light."""
+        kind = self.scene.subject
+        if kind is None:
+            return None
+        u = 0.16 * min(self.w, self.h)  # the subject's scale
+        cx = 0.36 * self.w
+        layers = self.scene.layers
+        if "beach" in layers:
+            base = 0.9 * self.h
+        elif "water" in layers:
+            base = self.horizon + (0.3 if kind == "boat" else 0.75) * (self.h - self.horizon)
+        elif "space" in layers or "studio" in layers:
+            base = 0.72 * self.h
+        else:
+            base = self.horizon + 0.5 * (self.h - self.horizon)
+        e, b = self._ellipse, self._box
+        if kind == "animal":
+            mask = e(cx, base - 0.45 * u, 0.55 * u, 0.22 * u) | e(
+                cx + 0.62 * u, base - 0.7 * u, 0.17 * u, 0.15 * u
+            )
+            mask |= e(cx + 0.8 * u, base - 0.64 * u, 0.12 * u, 0.06 * u)  # snout
+            mask |= e(cx + 0.55 * u, base - 0.88 * u, 0.05 * u, 0.1 * u)  # ears
+            mask |= e(cx + 0.7 * u, base - 0.88 * u, 0.05 * u, 0.1 * u)
+            mask |= e(cx - 0.75 * u, base - 0.5 * u, 0.34 * u, 0.11 * u, -0.5)  # tail
+            for leg in (-0.4, -0.26, 0.28, 0.42):
+                mask |= b(cx + (leg - 0.05) * u, cx + (leg + 0.05) * u, base - 0.5 * u, base)
+        elif kind == "person":
+            mask = e(cx, base - 1.2 * u, 0.11 * u, 0.12 * u) | e(
+                cx, base - 0.8 * u, 0.17 * u, 0.3 * u
+            )
+            mask |= b(cx - 0.12 * u, cx - 0.02 * u, base - 0.6 * u, base)
+            mask |= b(cx + 0.02 * u, cx + 0.12 * u, base - 0.6 * u, base)
+            mask |= e(cx - 0.22 * u, base - 0.78 * u, 0.05 * u, 0.28 * u, 0.3)  # arms
+            mask |= e(cx + 0.22 * u, base - 0.78 * u, 0.05 * u, 0.28 * u, -0.3)
+        elif kind == "car":
+            mask = b(cx - 0.75 * u, cx + 0.75 * u, base - 0.5 * u, base - 0.15 * u)
+            mask |= e(cx - 0.05 * u, base - 0.5 * u, 0.42 * u, 0.28 * u) & (self.y < base - 0.4 * u)
+            for wheel in (-0.45, 0.45):
+                mask |= e(cx + wheel * u, base - 0.15 * u, 0.16 * u, 0.16 * u)
+        elif kind == "boat":
+            depth = np.clip((self.y - (base - 0.25 * u)) / (0.25 * u), 0, 1)
+            mask = (np.abs(self.x - cx) <= (0.75 - 0.3 * depth) * u) & b(
+                0, self.w, base - 0.25 * u, base
+            )
+            rise = np.clip((self.y - (base - 1.3 * u)) / (1.0 * u), 0, 1)
+            mask |= b(cx + 0.04 * u, cx + 0.04 * u + 0.6 * u, base - 1.3 * u, base - 0.3 * u) & (
+                self.x < cx + 0.04 * u + 0.6 * u * rise
+            )
+            mask |= b(cx - 0.02 * u, cx + 0.03 * u, base - 1.35 * u, base - 0.25 * u)  # mast
+        else:  # birds: three V shapes in the sky
+            mask = np.zeros((self.h, self.w), bool)
+            for k in range(3):
+                bx = (0.3 + 0.12 * k) * self.w
+                by = (0.16 + 0.05 * (k % 2)) * self.h
+                size = u * (0.35 - 0.06 * k)
+                mask |= e(bx - 0.45 * size, by, 0.5 * size, 0.07 * size, 0.45)
+                mask |= e(bx + 0.45 * size, by, 0.5 * size, 0.07 * size, -0.45)
+        lit = kind == "bird" or "space" in layers or "studio" in layers  # not the land's light
+        light = np.ones(3, np.float32) if lit else self.light
+        return mask, _rgb(self.scene.subject_color) * light
 
     def _water(self, img: F, phase: float) -> None:
         hz = self.horizon

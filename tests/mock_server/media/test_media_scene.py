@@ -133,3 +133,29 @@ def test_same_prompt_and_seed_same_picture_other_seed_other_shapes() -> None:
     c = painter(prompt, 2, 160, 90)[1].frame(0.25)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_the_subject_stands_in_the_scene(tmp_path: Path, decode: Any) -> None:
+    fox = _first_frame(tmp_path, decode, "a red fox in the snow")
+    snow = _first_frame(tmp_path, decode, "a snowy meadow")
+
+    def orange(f: np.ndarray[Any, Any]) -> int:
+        r, g, b = f[..., 0], f[..., 1], f[..., 2]
+        return int(((r > 150) & (r - b > 80) & (g < 150)).sum())
+
+    assert orange(fox[H // 2 :]) > 150 and orange(snow) == 0
+    boat = _first_frame(tmp_path, decode, "a sailboat on the sea")
+    sea = _first_frame(tmp_path, decode, "the open sea")
+    horizon = int(H * 0.58)
+    white = lambda f: int((f[horizon - H // 5 : horizon + H // 8].min(axis=2) > 215).sum())  # noqa: E731
+    assert white(boat) > 100 and white(sea) < 10
+
+
+def test_read_subject() -> None:
+    assert (read_scene("a red fox in the snow").subject, read_scene("a red fox").subject_color) == (
+        "animal",
+        (200, 70, 36),
+    )
+    assert read_scene("a fox").subject_color == (206, 100, 40)
+    assert read_scene("a hiker at dawn").subject == "person"
+    assert read_scene("a quiet lake").subject is None
