@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from mock_server.draft import TEXT, Draft, Segment
 from mock_server.media.frames import Overlay, parse_color, text_overlay
-from mock_server.media.render.timeline import extra, frame_range
+from mock_server.media.render.timeline import frame_range
 
 _POSITIONS = ("top", "center", "bottom")
 
@@ -62,5 +62,5 @@ def _key(seg: Segment, size: int) -> tuple[str, int, tuple[int, int, int], str]:
     pos = (seg.pos or "").strip().lower()
     if pos not in _POSITIONS:
         # subtitles sit at the bottom unless told otherwise; titles and overlays centre
-        pos = "bottom" if extra(seg, "k") == "subtitle" else "center"
+        pos = "bottom" if seg.k == "subtitle" else "center"
     return (seg.tx or "", size, parse_color(seg.color), pos)

@@ -1,26 +1,19 @@
 """The draft as the renderer reads it: canvas, frame ranges and each segment's options.
 
-Segment keys are those of `contracts/draft-extensions.md`. Values out of range are
-clamped and unknown filter or transition names are skipped (logged), so a draft written
-by another client still renders instead of failing the export.
+Segment keys are those of `contracts/draft-extensions.md`, checked by the fake's draft
+model (`mock_server/draft.py`): a value out of range or an unknown filter or transition
+name makes the draft invalid, and the render fails with that message.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from mock_server.draft import Draft, Segment
 from mock_server.media.frames import fit_canvas
-from mock_server.media.grade import FILTERS
-
-log = logging.getLogger(__name__)
 
 DEFAULT_CANVAS = (1920, 1080)
-MIN_SPEED, MAX_SPEED = 0.25, 4.0
-TRANSITIONS = ("crossfade", "fade", "wipe", "slide", "zoom")
 
 
 @dataclass(frozen=True)
@@ -59,44 +52,17 @@ def frame_range(seg: Segment, fps: int, n_frames: int) -> tuple[int, int]:
     return max(0, first), min(n_frames, stop)
 
 
-def extra(seg: Segment, key: str) -> Any:
-    """A segment key outside the typed model (kept by its `extra="allow"`)."""
-    return (seg.model_extra or {}).get(key)
-
-
-def _ms(value: Any, cap: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return 0
-    return max(0, min(int(value), cap))
-
-
 def options(seg: Segment) -> SegmentOptions:
-    speed_raw = extra(seg, "sp")
-    speed = 1.0
-    if isinstance(speed_raw, int | float) and not isinstance(speed_raw, bool) and speed_raw > 0:
-        speed = min(MAX_SPEED, max(MIN_SPEED, float(speed_raw)))
-    filters: list[str] = []
-    fx = extra(seg, "fx")
-    for name in fx if isinstance(fx, list) else [fx] if isinstance(fx, str) else []:
-        key = str(name).strip().lower()
-        if key in FILTERS:
-            filters.append(key)
-        else:
-            log.info("render: unknown filter %r skipped", name)
+    """The segment's speed, filters, fades and transition; the model has checked their
+    ranges and names, fades and transitions longer than the segment are cut to it."""
     transition = None
-    tr = extra(seg, "tr")
-    if isinstance(tr, dict):
-        kind = str(tr.get("k", "crossfade")).strip().lower()
-        ms = _ms(tr.get("d", 500), seg.d)
-        if kind in TRANSITIONS and ms > 0:
-            transition = Transition(kind, ms)
-        elif kind not in TRANSITIONS:
-            log.info("render: unknown transition %r skipped", kind)
+    if seg.tr is not None and seg.tr.d > 0:
+        transition = Transition(seg.tr.k, min(seg.tr.d, seg.d))
     return SegmentOptions(
-        speed=speed,
-        filters=tuple(filters),
-        fade_in_ms=_ms(extra(seg, "fi"), seg.d),
-        fade_out_ms=_ms(extra(seg, "fo"), seg.d),
+        speed=float(seg.sp),
+        filters=tuple(seg.fx),
+        fade_in_ms=min(seg.fi, seg.d),
+        fade_out_ms=min(seg.fo, seg.d),
         transition=transition,
     )
 

@@ -4,11 +4,13 @@ roles, `sp` speed, `fx` filters, `fi`/`fo` fades, `tr` transitions, audio `vol` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
 
+from mock_server.draft import Filter
+from mock_server.media import grade
 from tests.mock_server.media.render.helpers import (
     CDN,
     MAGENTA,
@@ -127,6 +129,10 @@ def graded(media: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> 
     return out
 
 
+def test_the_renderer_grades_every_filter_the_draft_model_accepts() -> None:
+    assert set(FILTERS) == set(get_args(Filter)) == set(grade.FILTERS)
+
+
 @pytest.mark.parametrize("name", FILTERS)
 def test_every_filter_changes_the_picture(name: str, graded: dict[str, Any]) -> None:
     assert diff(graded[name], graded["none"]) > 1.5
@@ -150,10 +156,8 @@ def test_filters_do_what_they_say(graded: dict[str, Any]) -> None:
     assert black(graded["cinematic"][:8]) and black(graded["cinematic"][-8:])  # 2.39:1 bars
 
 
-def test_filters_apply_in_order_and_unknown_names_are_skipped(
-    tmp_path: Path, media: dict[str, Path]
-) -> None:
-    fx = ["grayscale", "no-such-filter", "sepia"]
+def test_filters_apply_in_order(tmp_path: Path, media: dict[str, Path]) -> None:
+    fx = ["grayscale", "sepia"]
     _, d = render(tmp_path, media, {"d": 300, "t": [video("full.mp4", 0, 300, fx=fx)]})
     r, g, b = mean(d.frame_at(0.1))
     assert r > g > b  # sepia after grayscale: a brown tint, not grey
@@ -226,22 +230,39 @@ def test_a_sped_up_clip_plays_its_sound_faster(tmp_path: Path, media: dict[str, 
     assert _peak_hz(fast.audio[window]) == pytest.approx(880, abs=15)
 
 
-def test_odd_values_are_clamped_or_skipped_not_fatal(
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"sp": "fast"},
+        {"sp": 99},
+        {"fx": ["no-such-filter"]},
+        {"fx": 5},
+        {"fi": -100},
+        {"tr": "crossfade"},
+        {"tr": {"k": "spin", "d": 200}},
+    ],
+)
+def test_invalid_keys_make_an_invalid_draft(
+    bad: dict[str, Any], tmp_path: Path, media: dict[str, Path]
+) -> None:
+    with pytest.raises(ValueError, match="invalid draft"):
+        render(tmp_path, media, {"t": [video("full.mp4", 0, 300, **bad)]})
+    assert not list(tmp_path.iterdir())
+
+
+def test_fades_and_transitions_longer_than_the_segment_are_cut_to_it(
     tmp_path: Path, media: dict[str, Path]
 ) -> None:
-    odd = [
-        {"src": f"{CDN}full.mp4", "s": 0, "d": 300, "sp": "fast", "fx": 5, "fi": -100},
-        {"src": f"{CDN}full.mp4", "s": 300, "d": 300, "sp": 99, "fx": "grayscale", "fo": 1e9},
-        {"src": f"{CDN}teal.mp4", "s": 600, "d": 300, "tr": "crossfade"},
-        {"src": f"{CDN}teal.mp4", "s": 900, "d": 300, "tr": {"k": "spin", "d": 200}},
-        {"src": f"{CDN}teal.mp4", "s": 1200, "d": 300, "tr": {"k": "wipe", "d": "long"}},
+    segments = [
+        {"src": f"{CDN}full.mp4", "s": 0, "d": 600, "fo": 10**9},
+        {"src": f"{CDN}teal.mp4", "s": 600, "d": 600, "tr": {"k": "wipe", "d": 10**9}},
+        {"src": f"{CDN}full.mp4", "s": 1200, "d": 300, "tr": {"k": "crossfade"}},  # d 0: a cut
     ]
-    text = {"tt": 7, "sg": [{"tx": "x", "s": 0, "d": 300, "pos": "sideways", "k": 3}]}
-    _, d = render(tmp_path, media, {"t": [{"tt": 0, "sg": odd}, text]})
-    assert close(d.frame_at(0.1)[:60], MAGENTA)  # "fast" and -100 ignored: plain, no fade
-    assert _chroma(d.frame_at(0.45)) < 3  # a single filter name as a string is taken
-    for t in (0.75, 1.05, 1.35):  # unknown transitions: hard cuts
-        assert close(d.frame_at(t), TEAL), t
+    _, d = render(tmp_path, media, {"t": [{"tt": 0, "sg": segments}]})
+    assert 0.3 < _luma(d.frame_at(0.3)) / _luma(d.frame_at(1.25)) < 0.7  # halfway out
+    wiping = d.frame_at(0.9)  # halfway through a wipe as long as the segment
+    assert close(wiping[:, :40], TEAL) and black(wiping[:, -40:])  # the outgoing faded out
+    assert close(d.frame_at(1.22), MAGENTA)  # the crossfade of length 0 is a hard cut
 
 
 def test_the_same_draft_renders_to_the_same_bytes(tmp_path: Path, media: dict[str, Path]) -> None:
