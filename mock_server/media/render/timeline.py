@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mock_server.draft import Draft, Segment
 from mock_server.media.frames import fit_canvas
@@ -16,8 +17,7 @@ from mock_server.media.frames import fit_canvas
 DEFAULT_CANVAS = (1920, 1080)
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     """A segment's `tr`: how it takes over from the previous segment, over how long."""
 
     kind: str
