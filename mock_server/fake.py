@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from mock_server.http.routes_sse import RunAgentRequest
 
-FROZEN_KEYS = {"data_dir"}
+# fixed at start-up: where files live, who is admin, which host files may be read
+FROZEN_KEYS = {"data_dir", "admin_token", "file_url_root"}
 
 
 class Fake:
@@ -88,13 +89,13 @@ class Fake:
             )
             self.service = self._new_service()
 
-    def configure(self, **changes: Any) -> FakeConfig:
+    def configure(self, strict: bool = False, **changes: Any) -> FakeConfig:
         frozen = FROZEN_KEYS & changes.keys()
         if frozen:
             raise ValueError(
                 f"{', '.join(sorted(frozen))} cannot change at run time; restart the fake"
             )
-        new = self.config.patched(changes)
+        new = self.config.patched(changes, strict=strict)
         with self.service.lock:
             self.config = new
             self.service.ctx.config = new

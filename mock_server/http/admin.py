@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from mock_server import __version__
 from mock_server.clock import iso
+from mock_server.config import FakeConfig
 from mock_server.domain.errors import BadRequest
 from mock_server.faults import FaultSpec
 from mock_server.http.deps import fake_of, json_body, require_object
@@ -41,9 +42,12 @@ async def health(request: Request) -> Response:
 @router.post("/reset")
 async def reset(request: Request) -> Response:
     body = require_object(await json_body(request, required=False), "Body")
+    unknown = sorted(body.keys() - {"seed"})
+    if unknown:
+        raise BadRequest(f"{', '.join(unknown)}: Extra inputs are not permitted")
     seed = body.get("seed")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise BadRequest("seed must be an integer")
+    if "seed" in body and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise BadRequest("seed must be an integer (leave it out to keep the current one)")
     fake_of(request).reset(seed=seed)
     return JSONBytes({"status": "reset", "seed": fake_of(request).config.seed})
 
@@ -54,7 +58,7 @@ async def clock(request: Request) -> Response:
 
 
 class Advance(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # {"seconds": false} is no number
     seconds: float = Field(ge=0, le=10 * 365 * 86400)
 
 
@@ -68,20 +72,30 @@ async def advance(request: Request) -> Response:
 
 @router.get("/config")
 async def get_config(request: Request) -> Response:
-    return JSONBytes(fake_of(request).config.model_dump(mode="json"))
+    return JSONBytes(config_view(fake_of(request).config))
+
+
+def config_view(config: FakeConfig) -> dict[str, Any]:
+    """The config as the admin API shows it: the admin token itself never leaves."""
+    view = config.model_dump(mode="json")
+    if view["admin_token"] is not None:
+        view["admin_token"] = "…"
+    return view
 
 
 @router.patch("/config")
 async def patch_config(request: Request) -> Response:
     changes = require_object(await json_body(request), "Body")
+    if not changes:
+        raise BadRequest("Empty patch: send at least one FakeConfig field")
     fake = fake_of(request)
     try:
-        fake.configure(**changes)
+        fake.configure(strict=True, **changes)
     except ValidationError as exc:
         raise BadRequest(_explain(exc)) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    return JSONBytes(fake.config.model_dump(mode="json"))
+    return JSONBytes(config_view(fake.config))
 
 
 @router.post("/faults")
@@ -115,7 +129,7 @@ async def delete_fault(request: Request, fault_id: str) -> Response:
 async def requests(request: Request) -> Response:
     q = request.query_params
     limit_raw = q.get("limit")
-    if limit_raw is not None and not limit_raw.isdigit():
+    if limit_raw is not None and not (limit_raw.isdigit() and int(limit_raw) >= 1):
         raise BadRequest("limit must be a positive integer")
     entries = fake_of(request).journal.entries(
         method=q.get("method"), path=q.get("path"), limit=int(limit_raw) if limit_raw else None
@@ -130,7 +144,7 @@ async def clear_requests(request: Request) -> Response:
 
 
 class AccountSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     kind: str = Field("anonymous", pattern="^(anonymous|registered)$")
     credits: int | None = Field(None, ge=0)
     plan: str | None = Field(None, pattern="^(anonymous|free|pro)$")
