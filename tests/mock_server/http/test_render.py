@@ -1,3 +1,4 @@
+import re
 import copy
 from typing import Any
 
@@ -47,7 +48,9 @@ def test_state_machine_under_the_manual_clock(http: httpx.Client, fake: Fake, us
     order = {"pending": 0, "processing": 1, "completed": 2}
     assert [order[s] for s in statuses] == sorted(order[s] for s in statuses)
     done = poll(http, user)["data"]
-    assert done["outputUrl"].endswith("/render-result/render_1.mp4")
+    # the public URL holds an unguessable key: the render id alone finds nothing
+    assert re.search(r"/render-result/render_1-[0-9a-f]{32}\.mp4$", done["outputUrl"])
+    assert http.get("/render-result/render_1.mp4").status_code == 404
     assert done["completedAt"] - done["createdAt"] == 30_000
 
 

@@ -59,6 +59,7 @@ def test_url_upload_records_what_the_url_declares(http: httpx.Client, user: User
     assert state(http, user)["video_infos"][0]["source"] == "url"
 
 
+@pytest.mark.fake_config(file_url_root="{tmp}")
 def test_file_url_is_probed(http: httpx.Client, user: User, clip: Path) -> None:
     info = http.post(
         upload_path(user), headers=user.auth, json={"urls": [clip.as_uri()], "source_type": "url"}
