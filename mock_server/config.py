@@ -78,7 +78,7 @@ class FakeConfig(BaseModel):
     max_body_bytes: int = Field(
         8 * 1024 * 1024, gt=0, description="largest JSON body (every JSON route, /run_sse too)"
     )
-    max_json_depth: int = Field(64, ge=1, le=512, description="deepest JSON nesting accepted")
+    max_json_depth: int = Field(64, ge=1, le=256, description="deepest JSON nesting accepted")
     max_header_bytes: int = Field(
         64 * 1024, ge=1024, description="largest request head (request line + headers)"
     )

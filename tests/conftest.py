@@ -34,9 +34,7 @@ def fake(
         k: v.format(tmp=tmp_path) if isinstance(v, str) else v
         for k, v in (marker.kwargs if marker else {}).items()
     }
-    instance = Fake(
-        FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data"), **extra)
-    )
+    instance = Fake(FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data"), **extra))
     instance.observers.append(nemo_contract_checker.observe)
     yield instance
     instance.close()

@@ -35,7 +35,9 @@ def refusal(scope: Scope, admin_token: str | None) -> FakeError | None:
             return AdminUnauthorized()
     site = headers.get("sec-fetch-site")
     if site is not None and site.lower() not in SAFE_FETCH_SITES:
-        return AdminForbidden(f"Cross-site request to the admin API refused (Sec-Fetch-Site: {site})")
+        return AdminForbidden(
+            f"Cross-site request to the admin API refused (Sec-Fetch-Site: {site})"
+        )
     origin = headers.get("origin")
     if origin is not None and not _same_origin(origin, scope, headers.get("host", "")):
         return AdminForbidden("Cross-origin request to the admin API refused (Origin mismatch)")

@@ -4,12 +4,17 @@ scalar values only, so no stored text can break a later read."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 
 from mock_server.domain.errors import BadRequest, BodyTooLarge
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 class JSONRejected(ValueError):
@@ -39,6 +44,10 @@ def parse_json(raw: bytes, max_depth: int) -> Any:
         raise JSONRejected(_explain(str(exc))) from None
     if depth_exceeds(value, max_depth):
         raise JSONRejected(f"JSON nested deeper than {max_depth} levels")
+    if _LONG_DIGITS.search(raw):
+        # orjson reads integers past 64 bits as floats; the stdlib keeps them exact (and is
+        # safe now: the text is valid and at most max_depth deep)
+        return json.loads(raw)
     return value
 
 

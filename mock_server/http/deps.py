@@ -13,6 +13,7 @@ from mock_server.http.body import json_body_of
 if TYPE_CHECKING:
     from mock_server.fake import Fake
 
+
 def fake_of(request: Request) -> Fake:
     fake: Fake = request.app.state.fake
     return fake
