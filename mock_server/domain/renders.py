@@ -163,8 +163,7 @@ class Renders:
 
     def published(self, name: str) -> Render:
         """The render behind a public output name `<render id>-<key>.<format>`."""
-        stem, _, fmt = name.rpartition(".")
-        render_id, _, key = stem.rpartition("-")
+        key = name.rpartition(".")[0].rpartition("-")[2]
         render = self.ctx.store.published_render(key) if key else None
         if render is None or render.public_name != name:
             raise RenderNotFound(f"Render output not found: {name}")
@@ -173,10 +172,7 @@ class Renders:
     def artifact(self, account: Account | None, render_id: str) -> Render:
         """A completed render's file: the caller's render `render_id`, or (no account)
         the published render whose public name is `render_id`."""
-        if account is None:
-            render = self.published(render_id)
-        else:
-            render = self.get(account, render_id)
+        render = self.published(render_id) if account is None else self.get(account, render_id)
         status, _ = self.status(render)
         if status != "completed" or render.artifact is None:
             raise RenderNotFound(f"Render {render.render_id} has no output yet (status {status})")

@@ -13,7 +13,6 @@ from starlette.requests import Request
 
 from mock_server.domain.errors import BadRequest, BodyTooLarge
 
-
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 

@@ -1,5 +1,5 @@
-import re
 import copy
+import re
 from typing import Any
 
 import httpx
