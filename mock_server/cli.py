@@ -41,6 +41,18 @@ def serve(
     token_expiry: Annotated[str | None, typer.Option(help="7d | never")] = None,
     events: Annotated[str | None, typer.Option(help="adk | typed")] = None,
     heartbeat: Annotated[str | None, typer.Option(help="empty | json | comment")] = None,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            help="required on /_fake/* (and to bind a non-loopback HOST) [env NEMO_FAKE_ADMIN_TOKEN]"
+        ),
+    ] = None,
+    insecure_admin: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-admin", help="bind a non-loopback HOST with the admin API open to all"
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the fake on HOST:PORT. Every option is also a NEMO_FAKE_<OPTION> variable."""
@@ -49,6 +61,7 @@ def serve(
     import uvicorn
 
     from mock_server.fake import Fake
+    from mock_server.http.protocol import uvicorn_config
 
     overrides: dict[str, Any] = {
         "seed": seed,
@@ -61,12 +74,21 @@ def serve(
         "token_expiry": token_expiry,
         "events": events,
         "heartbeat": heartbeat,
+        "admin_token": admin_token,
     }
     try:
         config = FakeConfig.from_env(**overrides)
     except ValueError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
+    if config.admin_token is None and not insecure_admin and not is_loopback(host):
+        typer.echo(
+            f"refusing to bind {host}: anyone who reaches it could drive the admin API "
+            "(/_fake/*: reset, accounts, config). Pass --admin-token TOKEN (or set "
+            "NEMO_FAKE_ADMIN_TOKEN), or --insecure-admin if the network is yours alone.",
+            err=True,
+        )
+        raise typer.Exit(2)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -77,14 +99,30 @@ def serve(
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
     server = uvicorn.Server(
-        uvicorn.Config(
-            fake.app, log_level=log_level, lifespan="off", access_log=_access_log(log_level)
+        uvicorn_config(
+            fake.app,
+            config,
+            log_level=log_level,
+            lifespan="off",
+            access_log=_access_log(log_level),
         )
     )
     try:
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach `host` (names other than localhost count as public)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 # --- record / replay / verify / import-har (mock_server/recording)

@@ -86,8 +86,8 @@ class FakeConfig(BaseModel):
     head_timeout_seconds: float = Field(
         10.0, gt=0, description="real seconds a connection may take to send a request head"
     )
-    keep_alive_seconds: float = Field(
-        5.0, gt=0, description="real seconds an idle keep-alive connection stays open"
+    keep_alive_seconds: int = Field(
+        5, ge=1, description="real seconds an idle keep-alive connection stays open"
     )
     max_connections: int = Field(
         900, ge=1, description="open connections; past it the longest-idle ones are closed"

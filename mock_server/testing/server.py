@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -18,9 +19,18 @@ class ServerThread:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = host, self.sock.getsockname()[1]
-        config = uvicorn.Config(
-            app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1
-        )
+        options: dict[str, Any] = {
+            "log_level": "critical",
+            "lifespan": "off",
+            "timeout_graceful_shutdown": 1,
+        }
+        fake = getattr(getattr(app, "state", None), "fake", None)
+        if fake is not None:  # the fake's own connection limits, as `nemo-fake serve` has
+            from mock_server.http.protocol import uvicorn_config
+
+            config = uvicorn_config(app, fake.config, **options)
+        else:
+            config = uvicorn.Config(app, **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
