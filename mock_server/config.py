@@ -7,7 +7,6 @@ Where the public API notes conflict, each variant is a *dialect* (see README tab
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Literal
 
@@ -143,12 +142,8 @@ class FakeConfig(BaseModel):
             return "scaled"
         return self.clock
 
-    def patched(self, changes: dict[str, Any], strict: bool = False) -> FakeConfig:
-        """A validated copy with `changes` applied (raises ValidationError on bad input).
-        `strict` (JSON from the admin API): no "5" for 5, no false for 0."""
-        if strict:
-            merged = {**self.model_dump(mode="json"), **changes}
-            return FakeConfig.model_validate_json(json.dumps(merged), strict=True)
+    def patched(self, changes: dict[str, Any]) -> FakeConfig:
+        """A validated copy with `changes` applied (raises ValidationError on bad input)."""
         return FakeConfig.model_validate({**self.model_dump(), **changes})
 
     @classmethod

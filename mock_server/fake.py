@@ -89,13 +89,13 @@ class Fake:
             )
             self.service = self._new_service()
 
-    def configure(self, strict: bool = False, **changes: Any) -> FakeConfig:
+    def configure(self, **changes: Any) -> FakeConfig:
         frozen = FROZEN_KEYS & changes.keys()
         if frozen:
             raise ValueError(
                 f"{', '.join(sorted(frozen))} cannot change at run time; restart the fake"
             )
-        new = self.config.patched(changes, strict=strict)
+        new = self.config.patched(changes)
         with self.service.lock:
             self.config = new
             self.service.ctx.config = new

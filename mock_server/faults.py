@@ -17,7 +17,7 @@ INJECTABLE_CODES = {1001, 1002, 2001, 4001, 4002, 400, 402, 404, 409, 429}
 
 
 class FaultSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)  # no bools for numbers
+    model_config = ConfigDict(extra="forbid")
 
     method: str = Field("*", pattern=r"^(\*|[A-Za-z]+)$", description="HTTP method or *")
     path: str = Field(

@@ -14,10 +14,22 @@ from mock_server.clock import iso
 from mock_server.config import FakeConfig
 from mock_server.domain.errors import BadRequest
 from mock_server.faults import FaultSpec
-from mock_server.http.deps import fake_of, json_body, require_object
+from mock_server.http.admin_schema import check_body
+from mock_server.http.body import json_body_of
+from mock_server.http.deps import fake_of
 from mock_server.http.wire import JSONBytes
 
 router = APIRouter(prefix="/_fake")
+ADMIN_MAX_BODY = 1024 * 1024
+ADMIN_MAX_DEPTH = 32
+
+
+async def checked_body(request: Request, schema: str, required: bool = True) -> Any:
+    """The JSON body, checked against the contract's request schema first. Its limits are
+    fixed: a PATCH of max_body_bytes or max_json_depth cannot lock the admin API out."""
+    body = await json_body_of(request, ADMIN_MAX_BODY, ADMIN_MAX_DEPTH, required)
+    check_body(schema, body)
+    return body
 
 
 def _validated(model: type[BaseModel], body: Any) -> Any:
@@ -41,14 +53,10 @@ async def health(request: Request) -> Response:
 
 @router.post("/reset")
 async def reset(request: Request) -> Response:
-    body = require_object(await json_body(request, required=False), "Body")
-    unknown = sorted(body.keys() - {"seed"})
-    if unknown:
-        raise BadRequest(f"{', '.join(unknown)}: Extra inputs are not permitted")
-    seed = body.get("seed")
-    if "seed" in body and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise BadRequest("seed must be an integer (leave it out to keep the current one)")
-    fake_of(request).reset(seed=seed)
+    body = await checked_body(
+        request, "FakeResetRequest", required=False
+    )  # no null seed, no unknown keys
+    fake_of(request).reset(seed=body.get("seed"))
     return JSONBytes({"status": "reset", "seed": fake_of(request).config.seed})
 
 
@@ -58,13 +66,13 @@ async def clock(request: Request) -> Response:
 
 
 class Advance(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)  # {"seconds": false} is no number
+    model_config = ConfigDict(extra="forbid")
     seconds: float = Field(ge=0, le=10 * 365 * 86400)
 
 
 @router.post("/clock/advance")
 async def advance(request: Request) -> Response:
-    spec = _validated(Advance, await json_body(request))
+    spec = _validated(Advance, await checked_body(request, "ClockAdvance"))
     fake = fake_of(request)
     fake.advance(spec.seconds)
     return JSONBytes(fake.clock_info())
@@ -85,12 +93,10 @@ def config_view(config: FakeConfig) -> dict[str, Any]:
 
 @router.patch("/config")
 async def patch_config(request: Request) -> Response:
-    changes = require_object(await json_body(request), "Body")
-    if not changes:
-        raise BadRequest("Empty patch: send at least one FakeConfig field")
+    changes = await checked_body(request, "FakeConfigPatch")  # {} is no patch
     fake = fake_of(request)
     try:
-        fake.configure(strict=True, **changes)
+        fake.configure(**changes)
     except ValidationError as exc:
         raise BadRequest(_explain(exc)) from None
     except ValueError as exc:
@@ -100,7 +106,7 @@ async def patch_config(request: Request) -> Response:
 
 @router.post("/faults")
 async def add_fault(request: Request) -> Response:
-    spec = _validated(FaultSpec, await json_body(request))
+    spec = _validated(FaultSpec, await checked_body(request, "FaultSpec"))
     fault = fake_of(request).faults.add(spec)
     return JSONBytes(fault.to_dict(), status_code=201)
 
@@ -144,7 +150,7 @@ async def clear_requests(request: Request) -> Response:
 
 
 class AccountSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
     kind: str = Field("anonymous", pattern="^(anonymous|registered)$")
     credits: int | None = Field(None, ge=0)
     plan: str | None = Field(None, pattern="^(anonymous|free|pro)$")
@@ -154,7 +160,7 @@ class AccountSpec(BaseModel):
 
 @router.post("/accounts")
 async def accounts(request: Request) -> Response:
-    spec = _validated(AccountSpec, await json_body(request, required=False) or {})
+    spec = _validated(AccountSpec, await checked_body(request, "AccountRequest", required=False))
     fake = fake_of(request)
     token, account = fake.mint_account(**spec.model_dump())
     return JSONBytes(
