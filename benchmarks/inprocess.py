@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import respx
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
@@ -153,7 +154,9 @@ def seeds_flow(client: httpx.Client, fake: Fake | None, client_id: str) -> FlowT
     _record(ex, client.post("/api/render/proxy/lambda", headers={**auth, **SKILL}, json=export))
     if fake is not None:
         waited = time.perf_counter()
-        render = fake.service.store.render(render_id)
+        with fake.service.lock:
+            user = fake.service.accounts.authenticate(auth["Authorization"]).user_id
+        render = fake.service.store.render(user, render_id)
         job = fake.service.renders.backend.pending(render) if render else None
         if job is not None:
             job.result(timeout=300)
@@ -216,7 +219,7 @@ def _median_ms(values: list[float]) -> float:
 def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="nemo-bench-inproc-"))
     fake = Fake(FakeConfig(clock="manual", seed=7, media_max_side=max_side, data_dir=str(data_dir)))
-    transport = StreamingTransport(fake.app)
+    transport = StreamingTransport(build_app(fake))
     timings: list[FlowTiming] = []
     in_app: list[list[float]] = []  # per request: the journal's duration_ms (in the app)
     try:

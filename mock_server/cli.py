@@ -53,15 +53,24 @@ def serve(
             "--insecure-admin", help="bind a non-loopback HOST with the admin API open to all"
         ),
     ] = False,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="memory:// | sqlite:///fake.db | redis://host:6379/0 [env NEMO_FAKE_STORE]"
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, envvar="NEMO_FAKE_WORKERS", help="processes (needs a shared store)"),
+    ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the fake on HOST:PORT. Every option is also a NEMO_FAKE_<OPTION> variable."""
-    import socket
-
     import uvicorn
 
+    from mock_server.app import build_app
     from mock_server.fake import Fake
-    from mock_server.http.protocol import uvicorn_config
+    from mock_server.http.protocol import connection_options
 
     overrides: dict[str, Any] = {
         "seed": seed,
@@ -75,6 +84,7 @@ def serve(
         "events": events,
         "heartbeat": heartbeat,
         "admin_token": admin_token,
+        "store": store,
     }
     try:
         config = FakeConfig.from_env(**overrides)
@@ -89,23 +99,15 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)  # listening before the URL is printed: early clients queue, not fail
-    bound = sock.getsockname()[1]
-    url = f"http://{host}:{bound}"
+    if workers > 1:
+        _serve_workers(config, host, port, workers, log_level)
+        return
+    sock, url = _bind(host, port)
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
     server = uvicorn.Server(
-        uvicorn_config(
-            fake.app,
-            config,
-            log_level=log_level,
-            lifespan="off",
-            access_log=_access_log(log_level),
-        )
+        _uvicorn_config(build_app(fake), log_level, **connection_options(config))
     )
     try:
         server.run(sockets=[sock])
@@ -125,22 +127,77 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_level: str) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    from uvicorn.supervisors import Multiprocess
+
+    from mock_server.domain.stores import default_data_dir
+    from mock_server.workers import CONFIG_ENV
+
+    if config.store == "memory://":
+        typer.echo(
+            "--workers needs a shared store: --store sqlite:///fake.db or redis://host:6379/0",
+            err=True,
+        )
+        raise typer.Exit(2)
+    own_dir = None
+    if config.data_dir is None and default_data_dir(config.store) is None:
+        # every worker must find every upload and render: one directory for all
+        own_dir = tempfile.mkdtemp(prefix="nemo-fake-")
+        config = config.patched({"data_dir": own_dir})
+    sock, url = _bind(host, port)
+    typer.echo(
+        f"nemo-fake listening on {url} (seed {config.seed}, clock {config.clock_mode}, "
+        f"{workers} workers on {config.store.split('://')[0]})"
+    )
+    typer.echo(f"export NEMO_API_URL={url}")
+    try:
+        os.environ[CONFIG_ENV] = config.model_dump_json()  # what each worker builds its fake from
+        uv = _uvicorn_config("mock_server.workers:app", log_level, factory=True, workers=workers)
+        Multiprocess(uv, sockets=[sock]).run()
+    finally:
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
+
+
 # --- record / replay / verify / import-har (mock_server/recording)
 
 
 def _bind(host: str, port: int) -> tuple[Any, str]:
-    import socket
+    from mock_server.sockets import listen, url_of
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-        sock.listen(2048)  # connections queue from now on, before uvicorn takes over
+        sock = listen(host, port)
     except OSError as exc:
         typer.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
-    shown = f"[{host}]" if ":" in host else host
-    return sock, f"http://{shown}:{sock.getsockname()[1]}"
+    return sock, url_of(host, sock)
+
+
+def _uvicorn_config(asgi: Any, log_level: str, **extra: Any) -> Any:
+    """uvicorn's settings for the fake, the proxy and the replay server: its own logging
+    with every line passed through the secrets mask (the access log prints request
+    targets, `?token=…` included)."""
+    import copy
+
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    logging_config["filters"] = {"mask": {"()": "nemo_protocol.secrets.MaskingFilter"}}
+    for handler in logging_config["handlers"].values():
+        handler["filters"] = ["mask"]
+    return uvicorn.Config(
+        asgi,
+        log_level=log_level,
+        log_config=logging_config,
+        lifespan="off",
+        access_log=_access_log(log_level),
+        **extra,
+    )
 
 
 def _access_log(log_level: str) -> bool:
@@ -152,10 +209,7 @@ def _access_log(log_level: str) -> bool:
 def _run_uvicorn(asgi: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
-    server = uvicorn.Server(
-        uvicorn.Config(asgi, log_level=log_level, lifespan="off", access_log=_access_log(log_level))
-    )
-    server.run(sockets=[sock])
+    uvicorn.Server(_uvicorn_config(asgi, log_level)).run(sockets=[sock])
 
 
 @app.command()

@@ -4,36 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-SECRET_HEADERS = {"authorization", "x-client-id", "cookie", "set-cookie", "x-api-key"}
-_TOKEN_RE = re.compile(r"\b(nmv_usr_|clm_)([A-Za-z0-9_\-]{4,})")
-
-
-def mask_secret(value: str) -> str:
-    """`Bearer nmv_usr_abc…wxyz` → `Bearer nmv_usr_…wxyz`; other secrets keep 4 chars."""
-    scheme, sep, rest = value.partition(" ")
-    if sep and scheme.lower() == "bearer":
-        return f"{scheme} {mask_secret(rest)}"
-    match = _TOKEN_RE.fullmatch(value)
-    if match:
-        return f"{match.group(1)}…{match.group(2)[-4:]}"
-    return f"{value[:4]}…" if len(value) > 8 else "…"
-
-
-def mask_text(text: str) -> str:
-    if "nmv_usr_" not in text and "clm_" not in text:
-        return text  # nothing to mask: a substring scan is ~20x cheaper than the regex
-    return _TOKEN_RE.sub(lambda m: f"{m.group(1)}…{m.group(2)[-4:]}", text)
-
-
-def mask_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (mask_secret(v) if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+from nemo_protocol.secrets import mask_text
 
 
 @dataclass
@@ -93,6 +70,14 @@ class JournalEntry:
             self._raw_json = None
             self._response_body = json_of(raw)
             self._code = code_of(self._response_body)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JournalEntry:
+        """An entry read back from a shared store's log (see mock_server.sharing)."""
+        fields = {k: v for k, v in data.items() if k not in ("code", "response_body")}
+        entry = cls(**fields)
+        entry._code, entry._response_body = data.get("code"), data.get("response_body")
+        return entry
 
     def to_dict(self) -> dict[str, Any]:
         self._parse()
@@ -163,20 +148,24 @@ class Journal:
             self._entries.append(entry)
             return entry
 
+    def done(self, entry: JournalEntry) -> None:
+        """Called once the entry's response is complete (a shared store writes it out)."""
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    @staticmethod
+    def _matches(entry: JournalEntry, method: str | None, path: str | None) -> bool:
+        return (method is None or entry.method == method.upper()) and (
+            path is None or fnmatchcase(entry.path, path)
+        )
 
     def entries(
         self, method: str | None = None, path: str | None = None, limit: int | None = None
     ) -> list[JournalEntry]:
         with self._lock:
-            found = [
-                e
-                for e in self._entries
-                if (method is None or e.method == method.upper())
-                and (path is None or fnmatchcase(e.path, path))
-            ]
+            found = [e for e in self._entries if self._matches(e, method, path)]
         return found[-limit:] if limit else found
 
     def __len__(self) -> int:

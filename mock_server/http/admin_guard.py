@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.domain.errors import AdminForbidden, AdminUnauthorized, FakeError, NotJSON
-from mock_server.http.wire import dumps, error_body, error_status
+from mock_server.http.envelopes import dumps, error_body, error_status
 
 if TYPE_CHECKING:
     from mock_server.fake import Fake

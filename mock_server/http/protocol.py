@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httptools
-import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mock_server.config import FakeConfig
@@ -199,12 +198,10 @@ def usable_descriptors() -> int:
     return max(1, soft - FD_RESERVE)
 
 
-def uvicorn_config(app: Any, config: FakeConfig, **options: Any) -> uvicorn.Config:
-    """A uvicorn.Config serving `app` with `config`'s connection limits."""
-    return uvicorn.Config(
-        app,
-        http=protocol_for(ConnectionLimits.of(config)),
-        timeout_keep_alive=config.keep_alive_seconds,
-        h11_max_incomplete_event_size=config.max_header_bytes,
-        **options,
-    )
+def connection_options(config: FakeConfig) -> dict[str, Any]:
+    """uvicorn.Config options that apply `config`'s connection limits."""
+    return {
+        "http": protocol_for(ConnectionLimits.of(config)),
+        "timeout_keep_alive": config.keep_alive_seconds,
+        "h11_max_incomplete_event_size": config.max_header_bytes,
+    }

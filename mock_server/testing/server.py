@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from typing import Any
@@ -10,27 +9,24 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from mock_server.sockets import listen
+
 
 class ServerThread:
     """`with ServerThread(app) as url:` — bound before start, so ready as soon as serving."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
+        self.sock = listen(host, port)
         self.host, self.port = host, self.sock.getsockname()[1]
-        options: dict[str, Any] = {
-            "log_level": "critical",
-            "lifespan": "off",
-            "timeout_graceful_shutdown": 1,
-        }
+        limits: dict[str, Any] = {}
         fake = getattr(getattr(app, "state", None), "fake", None)
         if fake is not None:  # the fake's own connection limits, as `nemo-fake serve` has
-            from mock_server.http.protocol import uvicorn_config
+            from mock_server.http.protocol import connection_options
 
-            config = uvicorn_config(app, fake.config, **options)
-        else:
-            config = uvicorn.Config(app, **options)
+            limits = connection_options(fake.config)
+        config = uvicorn.Config(
+            app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1, **limits
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True

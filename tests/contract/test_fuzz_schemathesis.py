@@ -14,6 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import FROZEN_KEYS, Fake
 from mock_server.testing import ServerThread
@@ -48,7 +49,7 @@ def served(
     with fake.service.lock:
         account = fake.service.accounts.authenticate(f"Bearer {token.value}")
         session = fake.service.sessions.create(account, "fuzz", "en")
-    with ServerThread(fake.app) as url:
+    with ServerThread(build_app(fake)) as url:
         yield {
             "url": url,
             "token": token.value,
@@ -106,7 +107,7 @@ def admin_server(
             error_status=request.param,
         )
     )
-    with ServerThread(fake.app) as url:
+    with ServerThread(build_app(fake)) as url:
         yield fake, url
     fake.close()
 

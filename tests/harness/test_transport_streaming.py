@@ -12,6 +12,7 @@ import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
@@ -88,7 +89,7 @@ def test_the_upload_limit_stops_reading_in_process(tmp_path: Path, dialect: str)
         session = fake.service.sessions.create(account, "t", "en")
     body = Counted()
     try:
-        with httpx.Client(transport=StreamingTransport(fake.app), base_url="http://f") as c:
+        with httpx.Client(transport=StreamingTransport(build_app(fake)), base_url="http://f") as c:
             response = c.post(
                 f"/api/upload-video/nemo_agent/me/{session.session_id}",
                 headers={

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
@@ -19,7 +20,7 @@ ADMIN_TOKEN = "admin-secret-0123456789"
 @pytest.fixture
 def guarded(tmp_path: Path) -> Iterator[tuple[Fake, httpx.Client]]:
     fake = Fake(FakeConfig(clock="manual", data_dir=str(tmp_path), admin_token=ADMIN_TOKEN))
-    with httpx.Client(transport=StreamingTransport(fake.app), base_url="http://fake.local") as c:
+    with httpx.Client(transport=StreamingTransport(build_app(fake)), base_url="http://fake.local") as c:
         yield fake, c
     fake.close()
 

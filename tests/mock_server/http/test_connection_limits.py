@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mock_server.app import build_app
 from mock_server.cli import is_loopback
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
@@ -32,7 +33,7 @@ def port(tmp_path: Path) -> Iterator[int]:
             max_connections=8,
         )
     )
-    with ServerThread(fake.app) as url:
+    with ServerThread(build_app(fake)) as url:
         yield int(url.rsplit(":", 1)[1])
     fake.close()
 

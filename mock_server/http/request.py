@@ -1,17 +1,15 @@
-"""Request helpers shared by the routers: the fake, the caller's account, the body."""
+"""What a handler reads from a request: the fake, the caller's account, the base URL, the body."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 
 from mock_server.domain.errors import BadRequest
 from mock_server.domain.model import Account
+from mock_server.fake import Fake
 from mock_server.http.body import json_body_of
-
-if TYPE_CHECKING:
-    from mock_server.fake import Fake
 
 
 def fake_of(request: Request) -> Fake:
@@ -21,7 +19,7 @@ def fake_of(request: Request) -> Fake:
 
 def authenticate(request: Request) -> Account:
     fake = fake_of(request)
-    with fake.service.lock:
+    with fake.service.read_lock:
         account = fake.service.accounts.authenticate(request.headers.get("authorization"))
     entry = request.scope.get("nemo.journal")
     if entry is not None:
