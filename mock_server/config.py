@@ -101,8 +101,7 @@ class FakeConfig(BaseModel):
         5, ge=1, description="real seconds an idle keep-alive connection stays open"
     )
     max_connections: int = Field(
-        10_000,
-        ge=1, description="open connections; past it the longest-idle ones are closed"
+        10_000, ge=1, description="open connections; past it the longest-idle ones are closed"
     )
 
     # --- who may do what (see README "Security")

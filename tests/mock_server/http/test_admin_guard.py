@@ -20,7 +20,9 @@ ADMIN_TOKEN = "admin-secret-0123456789"
 @pytest.fixture
 def guarded(tmp_path: Path) -> Iterator[tuple[Fake, httpx.Client]]:
     fake = Fake(FakeConfig(clock="manual", data_dir=str(tmp_path), admin_token=ADMIN_TOKEN))
-    with httpx.Client(transport=StreamingTransport(build_app(fake)), base_url="http://fake.local") as c:
+    with httpx.Client(
+        transport=StreamingTransport(build_app(fake)), base_url="http://fake.local"
+    ) as c:
         yield fake, c
     fake.close()
 

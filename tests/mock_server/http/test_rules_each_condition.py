@@ -16,7 +16,22 @@ from tests.conftest import ATTRIBUTION, SIMPLE_DRAFT, User, new_user
 
 # the documented list (API notes: video, image, audio), written out rather than read from
 # the code under test, so a code change that drops one is seen
-EXTENSIONS = "mp4 mov avi webm mkv jpg jpeg png gif webp mp3 wav m4a aac".split()
+EXTENSIONS = [
+    "mp4",
+    "mov",
+    "avi",
+    "webm",
+    "mkv",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "mp3",
+    "wav",
+    "m4a",
+    "aac",
+]
 
 
 def export(http: httpx.Client, user: User, headers: dict[str, str]) -> httpx.Response:
