@@ -9,15 +9,14 @@ from __future__ import annotations
 import os
 import resource
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import Served
+
 PEAK_LIMIT_MB = 300
 GIB = 1024**3
 MB = 1024**2
@@ -32,35 +31,21 @@ def _limit_fds() -> None:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def server(tmp_path: Path) -> Iterator[tuple[int, int]]:
+    """(pid, port) of `nemo-fake serve` limited to 1,024 descriptors."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if min(hard, 65_536) < IDLE + 200:
         if os.environ.get("CI"):
             pytest.fail(f"the test needs {IDLE + 200} descriptors; the hard limit is {hard}")
         pytest.skip(f"the test needs {IDLE + 200} descriptors; the hard limit is {hard}")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, IDLE + 200), hard))
-    cmd = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0"]
-    cmd += ["--data-dir", str(tmp_path / "data")]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-        preexec_fn=_limit_fds,  # the server gets the 1,024 descriptors of the report
-    )
+    process = Served(["--data-dir", str(tmp_path / "data")], preexec_fn=_limit_fds)
     try:
-        assert proc.stdout is not None
-        proc.stdout.readline()
-        url = proc.stdout.readline().strip().split("=", 1)[1]
-        yield proc, int(url.rsplit(":", 1)[1])
+        process.start()
+        assert process.proc is not None
+        yield process.proc.pid, int(process.url.rsplit(":", 1)[1])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        process.stop()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
@@ -98,9 +83,9 @@ def token(port: int) -> str:
 
 
 def test_memory_stays_bounded_and_others_are_served(
-    server: tuple[subprocess.Popen[str], int],
+    server: tuple[int, int],
 ) -> None:
-    proc, port = server
+    pid, port = server
     bearer = token(port)
 
     # 1. a 1 GiB /run_sse body, chunked (no Content-Length to refuse it by)
@@ -132,6 +117,6 @@ def test_memory_stays_bounded_and_others_are_served(
             sock.close()
     assert served(port)
 
-    peak = peak_mb(proc.pid)
+    peak = peak_mb(pid)
     print(f"server peak memory (VmHWM): {peak:.0f} MB")
     assert peak < PEAK_LIMIT_MB
