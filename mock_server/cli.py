@@ -41,6 +41,18 @@ def serve(
     token_expiry: Annotated[str | None, typer.Option(help="7d | never")] = None,
     events: Annotated[str | None, typer.Option(help="adk | typed")] = None,
     heartbeat: Annotated[str | None, typer.Option(help="empty | json | comment")] = None,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            help="required on /_fake/* (and to bind a non-loopback HOST) [env NEMO_FAKE_ADMIN_TOKEN]"
+        ),
+    ] = None,
+    insecure_admin: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-admin", help="bind a non-loopback HOST with the admin API open to all"
+        ),
+    ] = False,
     store: Annotated[
         str | None,
         typer.Option(
@@ -58,6 +70,7 @@ def serve(
 
     from mock_server.app import build_app
     from mock_server.fake import Fake
+    from mock_server.http.protocol import connection_options
 
     overrides: dict[str, Any] = {
         "seed": seed,
@@ -70,6 +83,7 @@ def serve(
         "token_expiry": token_expiry,
         "events": events,
         "heartbeat": heartbeat,
+        "admin_token": admin_token,
         "store": store,
     }
     try:
@@ -77,6 +91,14 @@ def serve(
     except ValueError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
+    if config.admin_token is None and not insecure_admin and not is_loopback(host):
+        typer.echo(
+            f"refusing to bind {host}: anyone who reaches it could drive the admin API "
+            "(/_fake/*: reset, accounts, config). Pass --admin-token TOKEN (or set "
+            "NEMO_FAKE_ADMIN_TOKEN), or --insecure-admin if the network is yours alone.",
+            err=True,
+        )
+        raise typer.Exit(2)
     if workers > 1:
         _serve_workers(config, host, port, workers, log_level)
         return
@@ -84,11 +106,25 @@ def serve(
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
-    server = uvicorn.Server(_uvicorn_config(build_app(fake), log_level))
+    server = uvicorn.Server(
+        _uvicorn_config(build_app(fake), log_level, **connection_options(config))
+    )
     try:
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach `host` (names other than localhost count as public)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_level: str) -> None:

@@ -195,10 +195,17 @@ class SharedStore(Store):
         return found
 
     def put_render(self, render: Render) -> None:
-        self._put("render", render.render_id, render)
+        key = f"{render.user_id}:{render.render_id}"  # render ids are per user
+        self._put("render", key, render)
+        self.backend.index_add(f"published:{render.public_key}", key)
 
-    def render(self, render_id: str) -> Render | None:
-        found: Render | None = self._get("render", render_id)
+    def render(self, user_id: str, render_id: str) -> Render | None:
+        found: Render | None = self._get("render", f"{user_id}:{render_id}")
+        return found
+
+    def published_render(self, public_key: str) -> Render | None:
+        keys = self.backend.index(f"published:{public_key}")
+        found: Render | None = self._get("render", keys[0]) if keys else None
         return found
 
     def next_count(self, scope: str) -> int:
