@@ -15,6 +15,14 @@ app's next deadline, so a stream plays to its end in API time without anyone cal
 Request bodies stream too, as uvicorn hands them over: in chunks of at most 64 KiB,
 pulled only when the app asks for more. An app that stops reading (a 4002 or 413 mid-way)
 stops the upload there, and the fake never holds a whole upload in memory.
+
+Where the app runs (`StreamingTransport`): a sync caller with no event loop of its own
+runs the request on an event loop of its own thread (one per thread and transport), so a
+request costs no thread hand-off; the fake's state is not tied to a loop (the clock wakes
+sleepers on whichever loop they wait). A caller inside a running loop (respx routing an
+`httpx.AsyncClient`) gets the transport's loop thread instead. A response the app has
+finished by the time its head arrives (every REST call) is returned whole, chunk for chunk
+as sent, without another turn of the loop.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _END = object()
+_NOTHING = object()
 _CLIENT = ("127.0.0.1", 50_000)
 CHUNK = 64 * 1024  # the most uvicorn hands the app per `http.request` message
 
@@ -41,8 +50,9 @@ class _RequestBody:
     """The request body as ASGI `http.request` messages, pulled from the request's own
     stream on demand (a sync stream is read in a worker thread, off the event loop)."""
 
-    def __init__(self, request: httpx.Request) -> None:
+    def __init__(self, request: httpx.Request, inline: bool = False) -> None:
         stream = request.stream
+        self._inline = inline  # the caller's own thread: a sync stream is read right here
         self._async: AsyncIterator[bytes] | None = None
         self._sync: Iterator[bytes] | None = None
         if isinstance(stream, httpx.AsyncByteStream):
@@ -52,28 +62,36 @@ class _RequestBody:
         else:  # pragma: no cover - httpx always gives one of the two
             self._sync = iter([request.read()])
         self._pending = b""
+        self._offset = 0  # how much of _pending was handed over already
         self._done = False
 
     async def _pull(self) -> bytes | None:
         if self._async is not None:
             return await anext(self._async, None)
         assert self._sync is not None
+        if self._inline:
+            return next(self._sync, None)
         return await asyncio.get_running_loop().run_in_executor(None, next, self._sync, None)
 
     async def message(self) -> Message:
-        while not self._pending and not self._done:
+        while self._offset >= len(self._pending) and not self._done:
             chunk = await self._pull()
             if chunk is None:
                 self._done = True
             else:
-                self._pending = bytes(chunk)
-        piece, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
-        more = bool(self._pending) or not self._done
+                self._pending, self._offset = chunk, 0
+        pending, start = self._pending, self._offset
+        if start == 0 and len(pending) <= CHUNK:  # the usual case: handed over as is
+            piece = bytes(pending)
+        else:  # one copy per piece, never of the rest
+            piece = bytes(memoryview(pending)[start : start + CHUNK])
+        self._offset = start + len(piece)
+        more = self._offset < len(pending) or not self._done
         return {"type": "http.request", "body": piece, "more_body": more}
 
     @property
     def finished(self) -> bool:
-        return self._done and not self._pending
+        return self._done and self._offset >= len(self._pending)
 
 
 class _AppRun:
@@ -84,8 +102,9 @@ class _AppRun:
         app: ASGIApp,
         request: httpx.Request,
         advancer: DeadlineTracker | None = None,
+        inline: bool = False,
     ) -> None:
-        self.app, self.request, self.body = app, request, _RequestBody(request)
+        self.app, self.request, self.body = app, request, _RequestBody(request, inline)
         self.advancer = advancer
         self.head: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = (
             asyncio.get_running_loop().create_future()
@@ -155,6 +174,23 @@ class _AppRun:
             await self.advancer.wait(self.head.done)
         return await self.head
 
+    def sent_whole(self) -> list[bytes] | None:
+        """Every chunk of the body, when the app has finished the response and returned
+        (a REST call by the time its head arrives); None while anything is still to come."""
+        if not (self.complete and self.task.done()):
+            return None
+        chunks = []
+        while not self.chunks.empty():
+            item = self.chunks.get_nowait()
+            if isinstance(item, bytes):
+                chunks.append(item)
+        return chunks
+
+    def queued_chunk(self) -> object:
+        """A chunk (or the end, or an error) already sent, without running the loop;
+        `_NOTHING` when the queue is empty."""
+        return self.chunks.get_nowait() if not self.chunks.empty() else _NOTHING
+
     async def next_chunk(self) -> bytes | None:
         if self.advancer is not None:
             await self.advancer.wait(lambda: not self.chunks.empty())
@@ -189,6 +225,20 @@ class _AsyncBody(httpx.AsyncByteStream):
         await self.run.close()
 
 
+class _Sent(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body the app has sent completely, chunk for chunk as sent."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+
+
 class AsyncStreamingTransport(httpx.AsyncBaseTransport):
     def __init__(self, app: ASGIApp, advancer: DeadlineTracker | None = None) -> None:
         self.app = app
@@ -197,7 +247,9 @@ class AsyncStreamingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         run = _AppRun(self.app, request, self.advancer)
         status, headers = await run.response_head()
-        return httpx.Response(status, headers=headers, stream=_AsyncBody(run), request=request)
+        whole = run.sent_whole()
+        stream = _AsyncBody(run) if whole is None else _Sent(whole)
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
 
 
 class _LoopThread:
@@ -251,11 +303,71 @@ class _DualBody(_SyncBody, httpx.AsyncByteStream):
         await asyncio.wrap_future(future)
 
 
+class _OwnLoopBody(httpx.SyncByteStream):
+    """A streamed body whose app runs on the reading thread's own loop: chunks already
+    sent are taken as they are; the loop runs only to wait for the next one."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, run: _AppRun) -> None:
+        self.loop, self.run = loop, run
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self.run.queued_chunk()
+            if item is _NOTHING:
+                chunk = self.loop.run_until_complete(self.run.next_chunk())
+            elif item is _END:
+                return
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                chunk = item  # type: ignore[assignment]
+            if chunk is None:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        if not self.run.task.done():
+            self.loop.run_until_complete(self.run.close())
+
+
+class _ThreadLoops:
+    """One event loop per calling thread (created on its first request), closed with the
+    transport."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = self._local.loop = asyncio.new_event_loop()
+            with self._lock:
+                self._loops.append(loop)
+        return loop
+
+    def close(self) -> None:
+        with self._lock:
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            if loop.is_running() or loop.is_closed():
+                continue  # another thread is inside a request on it: left to that thread
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
+
+
 class StreamingTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp, advancer: DeadlineTracker | None = None) -> None:
         self.app = app
         self.advancer = advancer
         self._runner: _LoopThread | None = None
+        self._loops = _ThreadLoops()
 
     @property
     def runner(self) -> _LoopThread:
@@ -264,6 +376,21 @@ class StreamingTransport(httpx.BaseTransport):
         return self._runner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if asyncio._get_running_loop() is not None:  # inside async code: the loop thread
+            return self._on_loop_thread(request)
+        loop = self._loops.get()
+
+        async def start() -> tuple[_AppRun, int, list[tuple[bytes, bytes]]]:
+            run = _AppRun(self.app, request, self.advancer, inline=True)
+            status, headers = await run.response_head()
+            return run, status, headers
+
+        run, status, headers = loop.run_until_complete(start())
+        whole = run.sent_whole()
+        stream = _OwnLoopBody(loop, run) if whole is None else _Sent(whole)
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
+
+    def _on_loop_thread(self, request: httpx.Request) -> httpx.Response:
         runner = self.runner
 
         async def start() -> tuple[_AppRun, int, list[tuple[bytes, bytes]]]:
@@ -272,11 +399,12 @@ class StreamingTransport(httpx.BaseTransport):
             return run, status, headers
 
         run, status, headers = runner.call(start())
-        return httpx.Response(
-            status, headers=headers, stream=_DualBody(runner, run), request=request
-        )
+        whole = run.sent_whole()
+        stream = _DualBody(runner, run) if whole is None else _Sent(whole)
+        return httpx.Response(status, headers=headers, stream=stream, request=request)
 
     def close(self) -> None:
+        self._loops.close()
         if self._runner is not None:
             self._runner.stop()
             self._runner = None
