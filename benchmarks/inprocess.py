@@ -4,9 +4,16 @@ the same requests answered by respx with canned responses.
 The flow (7 requests): anonymous token -> session -> `/run_sse` generation turn (read to
 the end) -> state -> export (render submit, with the X-Skill-* headers) -> poll ->
 download the MP4. The fake runs in process (`Fake` + the sync `StreamingTransport` of
-mock_server.testing, as the `nemo_fake` fixture's client does) on the manual clock: a
-helper thread advances API time whenever the stream waits on it, and the export is
-followed by `fake.advance(60)`.
+mock_server.testing with the clock's `DeadlineTracker` as advancer, exactly as the
+`nemo_fake` fixture's client does) on the manual clock: the transport jumps API time to
+the stream's next deadline whenever the reader waits, and the export is followed by
+`fake.advance(60)`.
+
+A single REST call (`GET` state and `GET` credits) is measured on its own too, many
+times, alternating with the same bytes from respx. Every figure is given in wall time and
+in CPU time of the calling thread (`time.thread_time`: the in-process app runs in the
+caller's thread): on a shared machine wall time carries everyone else's load, CPU time
+much less.
 
 Encoding is real (the generated clip and BGM are synthesized, the draft is rendered to
 H.264/AAC), made small with `media_max_side=64`. The timer is split: *with encoding*
@@ -38,6 +45,7 @@ from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
+from mock_server.testing.autoadvance import DeadlineTracker
 
 BASE = "http://nemo-fake.local"
 PROMPT = "make a 10-second video of a sunset"
@@ -61,6 +69,7 @@ class Exchange:
 class FlowTiming:
     total_s: float = 0.0
     job_s: float = 0.0  # waiting for the render job (synthesis + encode)
+    cpu_s: float = 0.0  # the calling thread's CPU time (the job's threads excluded)
     exchanges: list[Exchange] = field(default_factory=list)
 
 
@@ -120,11 +129,15 @@ def _streamed(
     return response, chunks
 
 
-def seeds_flow(client: httpx.Client, fake: Fake | None, client_id: str) -> FlowTiming:
-    """The flow through `client`; with `fake`, drives its clock and waits for the job."""
+def seeds_flow(
+    client: httpx.Client, fake: Fake | None, client_id: str, *, drive_clock: bool = False
+) -> FlowTiming:
+    """The flow through `client`; with `fake`, waits for the render job (and with
+    `drive_clock`, advances the clock from a helper thread: for a transport without an
+    advancer)."""
     timing = FlowTiming()
     ex = timing.exchanges
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     token = _record(
         ex, client.post("/api/auth/anonymous-token", headers={"X-Client-Id": client_id})
     ).json()["data"]["token"]
@@ -144,7 +157,7 @@ def seeds_flow(client: httpx.Client, fake: Fake | None, client_id: str) -> FlowT
         "new_message": {"parts": [{"text": PROMPT}]},
     }
     headers = {**auth, "Accept": "text/event-stream"}
-    with ClockDriver(fake) if fake is not None else contextlib.nullcontext():
+    with ClockDriver(fake) if fake is not None and drive_clock else contextlib.nullcontext():
         r, chunks = _streamed(client, "POST", "/run_sse", headers=headers, json=run)
     _record(ex, r, chunks)
     state = _record(ex, client.get(f"/api/state/nemo_agent/me/{session}/latest", headers=auth))
@@ -172,6 +185,7 @@ def seeds_flow(client: httpx.Client, fake: Fake | None, client_id: str) -> FlowT
     if b"ftyp" not in chunks[0][:16]:
         raise RuntimeError("the download is not an MP4")
     timing.total_s = time.perf_counter() - started
+    timing.cpu_s = time.thread_time() - cpu
     return timing
 
 
@@ -216,10 +230,73 @@ def _median_ms(values: list[float]) -> float:
     return round(statistics.median(values) * 1000, 3)
 
 
+def _median_us(values: list[float]) -> float:
+    return round(statistics.median(values) * 1e6, 1)
+
+
+SINGLE_CALLS = 300  # per round; rounds alternate the fake and the floor
+
+
+def _calls(client: httpx.Client, path: str, headers: dict[str, str], n: int) -> tuple[float, float]:
+    """(wall, CPU) seconds per call, over n calls."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    for _ in range(n):
+        client.get(path, headers=headers).read()
+    return (time.perf_counter() - wall) / n, (time.thread_time() - cpu) / n
+
+
+def single_calls(rounds: int = 5) -> dict[str, Any]:
+    """One REST call through the fixture's client against respx serving its bytes."""
+    fake = Fake(FakeConfig(clock="manual", seed=7))
+    transport = StreamingTransport(build_app(fake), advancer=DeadlineTracker.of(fake.clock))
+    out: dict[str, Any] = {}
+    try:
+        with httpx.Client(transport=transport, base_url=BASE) as client:
+            token, account = fake.mint_account(kind="registered", credits=1000)
+            auth = {"Authorization": f"Bearer {token.value}"}
+            with fake.service.lock:
+                session = fake.service.sessions.create(account, "project", "en").session_id
+            paths = {
+                "GET state": f"/api/state/nemo_agent/me/{session}/latest",
+                "GET credits": "/api/credits/balance/simple",
+            }
+            for name, path in paths.items():
+                recorded: list[Exchange] = []
+                _record(recorded, client.get(path, headers=auth))
+                router = canned_router(recorded)
+                fake_runs: list[tuple[float, float]] = []
+                floor_runs: list[tuple[float, float]] = []
+                with httpx.Client(base_url=BASE) as plain:
+                    for i in range(rounds + 1):
+                        fake_run = _calls(client, path, auth, SINGLE_CALLS)
+                        with router:
+                            floor_run = _calls(plain, path, auth, SINGLE_CALLS)
+                        if i:  # the first round warms up
+                            fake_runs.append(fake_run)
+                            floor_runs.append(floor_run)
+                fake_wall = statistics.median(w for w, _ in fake_runs)
+                fake_cpu = statistics.median(c for _, c in fake_runs)
+                floor_wall = statistics.median(w for w, _ in floor_runs)
+                floor_cpu = statistics.median(c for _, c in floor_runs)
+                out[name] = {
+                    "bytes": len(recorded[0].body),
+                    "fake_us": round(fake_wall * 1e6, 1),
+                    "floor_us": round(floor_wall * 1e6, 1),
+                    "fake_cpu_us": round(fake_cpu * 1e6, 1),
+                    "floor_cpu_us": round(floor_cpu * 1e6, 1),
+                    "ratio": round(fake_wall / floor_wall, 2),
+                    "ratio_cpu": round(fake_cpu / floor_cpu, 2),
+                }
+    finally:
+        transport.close()
+        fake.close()
+    return out
+
+
 def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="nemo-bench-inproc-"))
     fake = Fake(FakeConfig(clock="manual", seed=7, media_max_side=max_side, data_dir=str(data_dir)))
-    transport = StreamingTransport(build_app(fake))
+    transport = StreamingTransport(build_app(fake), advancer=DeadlineTracker.of(fake.clock))
     timings: list[FlowTiming] = []
     in_app: list[list[float]] = []  # per request: the journal's duration_ms (in the app)
     try:
@@ -236,20 +313,24 @@ def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, 
         shutil.rmtree(data_dir, ignore_errors=True)
     exchanges = timings[-1].exchanges
 
-    def repeat(client: httpx.Client, runs: int) -> list[float]:
-        took = [seeds_flow(client, None, f"floor-{i}").total_s for i in range(warmup + runs)]
+    def repeat(client: httpx.Client, runs: int) -> list[FlowTiming]:
+        took = [seeds_flow(client, None, f"floor-{i}") for i in range(warmup + runs)]
         return took[warmup:]
 
     with canned_router(exchanges), httpx.Client(base_url=BASE) as client:
-        floor = repeat(client, iterations * 3)
+        floor_runs = repeat(client, iterations * 3)
     canned = StreamingTransport(canned_app(exchanges))
     try:
         with httpx.Client(transport=canned, base_url=BASE) as client:
-            transport_floor = repeat(client, iterations * 3)
+            transport_runs = repeat(client, iterations * 3)
     finally:
         canned.close()
+    floor = [t.total_s for t in floor_runs]
+    transport_floor = [t.total_s for t in transport_runs]
     without = [t.total_s - t.job_s for t in timings]
     floor_s = statistics.median(floor)
+    floor_cpu = statistics.median(t.cpu_s for t in floor_runs)
+    fake_cpu = statistics.median(t.cpu_s for t in timings)
     names = [
         f"{e.method} {e.path.split('/')[-1] if 'state' not in e.path else 'state'}"
         for e in exchanges
@@ -269,6 +350,11 @@ def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, 
         "ratio_without_encoding": round(statistics.median(without) / floor_s, 2),
         "ratio_with_encoding": round(statistics.median(t.total_s for t in timings) / floor_s, 2),
         "ratio_transport_floor": round(statistics.median(transport_floor) / floor_s, 2),
+        "fake_cpu_ms": round(fake_cpu * 1000, 3),
+        "floor_cpu_ms": round(floor_cpu * 1000, 3),
+        "transport_floor_cpu_ms": _median_ms([t.cpu_s for t in transport_runs]),
+        "ratio_cpu": round(fake_cpu / floor_cpu, 2),
+        "single_call": single_calls(),
         "in_app_ms": {
             name: _median_ms([run[k] for run in in_app if k < len(run)])
             for k, name in enumerate(names)

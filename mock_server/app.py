@@ -102,7 +102,15 @@ def create_app(config: FakeConfig | None = None) -> FastAPI:
 
 
 def build_app(fake: Fake) -> FastAPI:
-    app = FastAPI(title="nemo-fake", version=__version__, docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="nemo-fake",
+        version=__version__,
+        docs_url="/docs",
+        redoc_url=None,
+        # no OpenTelemetry: checking for a configured provider costs every request
+        # environment reads, and a test double has nothing to trace
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.fake = fake
     for module in (
         routes_auth,

@@ -6,37 +6,106 @@ import copy
 import json
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from nemo_protocol.secrets import mask_text
+from nemo_protocol.secrets import mask_headers, mask_query, mask_text
+
+RawHeaders = list[tuple[bytes, bytes]]
 
 
-@dataclass
+def decoded(raw: RawHeaders) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+
+
+class _Masked:
+    """A field kept as the request gave it and masked on first read (`masks applied on
+    read`: a request nobody reads the journal of never pays for masking)."""
+
+    def __init__(self, mask: Any) -> None:
+        self.mask = mask
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.raw = f"_{name}", f"_raw_{name}"
+
+    def __get__(self, entry: Any, owner: type | None = None) -> Any:
+        if entry is None:
+            return self
+        raw = entry.__dict__.pop(self.raw, None)
+        if raw is not None:
+            entry.__dict__[self.name] = self.mask(raw)
+        return entry.__dict__.get(self.name)
+
+    def __set__(self, entry: Any, value: Any) -> None:
+        entry.__dict__.pop(self.raw, None)
+        entry.__dict__[self.name] = value
+
+
 class JournalEntry:
-    seq: int
-    time: float
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: Any
-    status: int = 0
-    duration_ms: float = 0.0
-    client: str | None = None
-    user_id: str | None = None
-    fault_id: str | None = None
-    events: int | None = None  # SSE frames sent, for streams
-    completed: bool = False
-    response_headers: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-    # `code` and `response_body` (properties below) are parsed from the raw JSON response on
-    # first read: the request path only keeps the bytes, which the garbage collector never
-    # has to walk, instead of 10,000 parsed bodies.
-    _code: int | None = field(default=None, repr=False)
-    _response_body: Any = field(default=None, repr=False)
-    _raw_json: bytes | None = field(default=None, repr=False)
+    """One request: the request fields are masked on first read (see `_Masked`); the
+    response's JSON is parsed on first read."""
+
+    path = _Masked(mask_text)
+    query = _Masked(lambda raw: mask_query(raw.decode("latin-1")))
+    headers = _Masked(lambda raw: mask_headers(decoded(raw)))
+    response_headers = _Masked(decoded)
+
+    def __init__(
+        self,
+        seq: int,
+        time: float,
+        method: str,
+        path: str | None = None,
+        query: str | None = None,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        *,
+        raw_path: str | None = None,
+        raw_query: bytes | None = None,
+        raw_headers: RawHeaders | None = None,
+        **fields: Any,
+    ) -> None:
+        self.seq, self.time, self.method, self.body = seq, time, method, body
+        for name, value, raw in (
+            ("path", path, raw_path),
+            ("query", query, raw_query),
+            ("headers", headers, raw_headers),
+        ):
+            if raw is not None:
+                self.__dict__[f"_raw_{name}"] = raw
+            else:
+                setattr(
+                    self, name, value if value is not None else ({} if name == "headers" else "")
+                )
+        self.status = 0
+        self.duration_ms = 0.0
+        self.client: str | None = None
+        self.user_id: str | None = None
+        self.fault_id: str | None = None
+        self.events: int | None = None  # SSE frames sent, for streams
+        self.completed = False
+        self.response_headers = {}
+        self.extra: dict[str, Any] = {}
+        self._code: int | None = None
+        self._response_body: Any = None
+        self._raw_json: bytes | None = None
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"JournalEntry(seq={self.seq}, {self.method} {self.path} -> {self.status})"
+
+    def set_raw_response_headers(self, raw: RawHeaders) -> None:
+        self.__dict__["_raw_response_headers"] = raw
+
+    def response_header(self, name: str) -> str:
+        """One response header (lower-case name), without decoding the others."""
+        raw = self.__dict__.get("_raw_response_headers")
+        if raw is None:
+            return str(self.response_headers.get(name, ""))
+        key = name.encode("latin-1")
+        return next((v.decode("latin-1") for k, v in raw if k.lower() == key), "")
 
     @property
     def code(self) -> int | None:

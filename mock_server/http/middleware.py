@@ -24,7 +24,7 @@ from mock_server.http.body import parse_json
 from mock_server.http.envelopes import dumps, error_body, error_status
 from mock_server.journal import Exchange, JournalEntry
 from nemo_protocol import sse
-from nemo_protocol.secrets import mask_headers, mask_query, mask_text
+from nemo_protocol.secrets import mask_text
 
 CAPTURE = 16 * 1024  # bytes of each request body kept for the journal
 RESPONSE_CAPTURE = 1024 * 1024  # JSON responses up to this size are journaled whole
@@ -54,21 +54,19 @@ class JournalFaultMiddleware:
             )
             return
         method, path = scope["method"], scope["path"]
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client")
+        # kept as given: masked and decoded when the journal is read (journal._Masked)
         entry = self.fake.journal.open(
             time=self.fake.clock.now(),
             method=method,
-            path=mask_text(path),
-            query=mask_query(scope.get("query_string", b"").decode("latin-1")),
-            headers=mask_headers(headers),
-            body=None,
+            raw_path=path,
+            raw_query=scope.get("query_string", b""),
+            raw_headers=scope["headers"],
             client=client[0] if client else None,
         )
         scope["nemo.journal"] = entry
         started = time.perf_counter()
         request_body = bytearray()
-        content_type = headers.get("content-type", "")
 
         async def receive_logged() -> Message:
             message = await receive()
@@ -91,6 +89,9 @@ class JournalFaultMiddleware:
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if entry.body is None and request_body:
+                content_type = next(
+                    (v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), ""
+                )
                 entry.body = _summarise(bytes(request_body), content_type)
             self.fake.journal.done(entry)
 
@@ -177,10 +178,9 @@ class JournalFaultMiddleware:
         async def send_logged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
-                entry.response_headers = {
-                    k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", [])
-                }
-                content_type = entry.response_headers.get("content-type", "")
+                raw = list(message.get("headers", []))
+                entry.set_raw_response_headers(raw)  # decoded when read
+                content_type = entry.response_header("content-type")
                 state["sse"] = content_type.startswith("text/event-stream")
                 state["json"] = content_type.startswith("application/json")
                 if state["sse"]:
@@ -188,7 +188,7 @@ class JournalFaultMiddleware:
             elif message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
                 if observed is not None and len(observed) < OBSERVED_BODY:
-                    media = entry.response_headers.get("content-type", "").startswith(
+                    media = entry.response_header("content-type").startswith(
                         ("video/", "audio/", "image/")
                     )
                     if not media:

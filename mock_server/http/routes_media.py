@@ -11,9 +11,10 @@ import asyncio
 import mimetypes
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from mock_server.domain.errors import RenderNotFound
+from mock_server.http.files import LocalFileResponse
 from mock_server.http.request import fake_of
 
 router = APIRouter()
@@ -36,4 +37,4 @@ async def media(request: Request, media_id: str, filename: str) -> Response:
     except Exception:
         raise MediaNotFound(f"Media not available: {media_id}/{filename}") from None
     media_type = mimetypes.guess_type(found.filename)[0] or "application/octet-stream"
-    return FileResponse(found.path, media_type=media_type)
+    return LocalFileResponse(found.path, media_type=media_type)

@@ -16,10 +16,11 @@ import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from mock_server.domain.model import Account, Render
 from mock_server.http.envelopes import JSONBytes, proxy_ok
+from mock_server.http.files import LocalFileResponse
 from mock_server.http.request import attribution, authenticate, base_url, fake_of, json_body
 
 router = APIRouter()
@@ -111,10 +112,10 @@ async def cancel(request: Request, render_id: str) -> Response:
     return JSONBytes(poll_body(request, render, view, dialect="data"))
 
 
-def _file(render: Render) -> FileResponse:
+def _file(render: Render) -> LocalFileResponse:
     assert render.artifact is not None
     fmt = render.output["format"]
-    return FileResponse(
+    return LocalFileResponse(
         render.artifact,
         media_type=MIME.get(fmt, "application/octet-stream"),
         filename=f"{render.render_id}.{fmt}",
