@@ -104,3 +104,45 @@ def test_the_upload_limit_stops_reading_in_process(tmp_path: Path, dialect: str)
     assert response.status_code == (413 if dialect == "mapped" else 200)
     # the fake stopped reading just past the limit, as over a socket
     assert body.pulled < 4 * 256 * 1024 < TOTAL
+
+
+def test_threads_each_run_the_app_on_their_own_loop(tmp_path: Path) -> None:
+    """Sync callers in several threads share one fake (its state is not tied to a loop)."""
+    import threading
+
+    fake = Fake(FakeConfig(clock="manual", data_dir=str(tmp_path)))
+    token, _ = fake.mint_account(credits=50)
+    auth = {"Authorization": f"Bearer {token.value}"}
+    transport = StreamingTransport(build_app(fake))
+    answers: list[int] = []
+
+    def calls() -> None:
+        with httpx.Client(transport=transport, base_url="http://f") as c:
+            for _ in range(5):
+                answers.append(c.get("/api/credits/balance/simple", headers=auth).json()["code"])
+
+    try:
+        threads = [threading.Thread(target=calls) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        transport.close()
+        fake.close()
+    assert answers == [0] * 15
+    assert len(fake.journal) == 15
+
+
+def test_a_sync_call_from_async_code_runs_on_the_loop_thread() -> None:
+    transport = StreamingTransport(recording_app)
+
+    async def call() -> str:
+        request = httpx.Request("POST", "http://t/", content=b"abc")
+        response = transport.handle_request(request)
+        return response.read().decode()
+
+    try:
+        assert sum(int(s) for s in asyncio.run(call()).split(",")) == 3
+    finally:
+        transport.close()
