@@ -121,4 +121,8 @@ def iso(epoch: float) -> str:
     long TTL on a far-advanced clock, reads as the last writable one, never an error)."""
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(min(epoch, LATEST), UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(min(epoch, LATEST), UTC)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
