@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mock_server.clock import LATEST
+
 DAY = 86_400.0
 
 ErrorStatusDialect = Literal["ok200", "mapped"]
@@ -32,7 +34,9 @@ class FakeConfig(BaseModel):
     time_scale: float = Field(
         1.0, gt=0, description="real seconds per API second (0.001: a 300 s job takes 0.3 s)"
     )
-    start_time: float | None = Field(None, description="API epoch at start (manual: 2026-01-01)")
+    start_time: float | None = Field(
+        None, ge=0, le=LATEST, description="API epoch at start (manual: 2026-01-01)"
+    )
 
     # --- where things live
     data_dir: str | None = Field(None, description="uploads and renders (default: a temp dir)")

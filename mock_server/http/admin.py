@@ -91,7 +91,10 @@ class Advance(BaseModel):
 async def advance(request: Request) -> Response:
     spec = _validated(Advance, await checked_body(request, "ClockAdvance"))
     fake = fake_of(request)
-    fake.advance(spec.seconds)
+    try:
+        fake.advance(spec.seconds)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
     return JSONBytes(fake.clock_info())
 
 

@@ -182,3 +182,18 @@ def test_admin_requests_the_contract_forbids_are_400(
     response = http.request(method, path, json=body)
     assert response.status_code == 400 and response.json()["message"], response.text
     assert fake.config.seed == seed and fake.clock.now() == clock and fake.faults.list() == []
+
+
+def test_far_future_times_never_break_a_read(http: httpx.Client, fake: Fake) -> None:
+    """Found by schemathesis on the admin API: a huge TTL or clock made token reads 500."""
+    assert http.patch("/_fake/config", json={"token_ttl_seconds": 1e300}).status_code == 200
+    minted = http.post("/_fake/accounts", json={})
+    assert minted.status_code == 201 and minted.json()["expires_at"] == "9999-12-31T23:59:59Z"
+    assert http.patch("/_fake/config", json={"start_time": 1e300}).status_code == 400
+    too_far = http.post("/_fake/clock/advance", json={"seconds": 315360000})
+    for _ in range(800):  # ten years at a time until the clock would pass 9999
+        if too_far.status_code != 200:
+            break
+        too_far = http.post("/_fake/clock/advance", json={"seconds": 315360000})
+    assert too_far.status_code == 400 and "9999" in too_far.json()["message"]
+    assert http.get("/_fake/clock").status_code == 200

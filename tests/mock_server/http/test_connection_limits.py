@@ -4,7 +4,6 @@ max_connections the longest-idle connections make room (issue 14: 3, 4)."""
 
 from __future__ import annotations
 
-import select
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,11 +71,10 @@ def test_a_huge_header_is_431(port: int, split: bool) -> None:
     raw = head([b"X-Big: " + b"a" * 100_000])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         if split:  # the head never completes within the limit: refused mid-way
-            for start in range(0, len(raw), 1000):
+            # past the limit, stop sending: the server has read all it was sent when it
+            # refuses, so its close is not a reset that loses the answer
+            for start in range(0, 5000, 1000):
                 sock.sendall(raw[start : start + 1000])
-                # stop once the answer is there, so the close is not a reset that loses it
-                if select.select([sock], [], [], 0.05)[0]:
-                    break
         else:
             sock.sendall(raw)
         answer = read_all(sock)
