@@ -381,14 +381,15 @@ def _bounds(p: dict[str, Any] | None) -> list[str]:
         "request the fake pays uvicorn's HTTP layer (httptools parsing; the head and the body "
         "go out in two `transport.write` calls, so two send() syscalls per response — "
         "`RequestResponseCycle.send` above), the Starlette/FastAPI middleware stack and router, "
-        "the stdlib JSON encoding of the body, and the journal. Next steps, largest first: one "
-        "write per response (a leaner HTTP server or protocol under the same ASGI app); encode "
-        "a session's state once per change instead of per request, or a faster encoder with "
-        "byte-identical output; drop the FastAPI layers the fake does not use (its telemetry "
-        "and body-limit middleware: the routes are plain Starlette already); keep the "
-        "journal's request headers raw and mask them when read, as the response body already "
-        "is. Past that the bound is one CPython core per process, and the fake's state cannot "
-        "be split across worker processes without changing what it is.",
+        "the stdlib JSON encoding of the body, and the journal (its request fields are kept "
+        "raw and masked when read; FastAPI's per-request OpenTelemetry check is off). Next "
+        "steps, largest first: one write per response (a leaner HTTP server or protocol under "
+        "the same ASGI app, or a raw ASGI fast path for the two GETs); encode a session's "
+        "state once per change instead of per request (the state body is 1.7 KB of stdlib "
+        "JSON per request), or a faster encoder with byte-identical output; drop the FastAPI "
+        "middleware the fake does not use. Past that the bound is one CPython core per "
+        "process, and the fake's state cannot be split across worker processes without "
+        "changing what it is.",
         "",
     ]
     return lines
