@@ -20,7 +20,7 @@ from mock_server.clock import Clock, iso
 from mock_server.config import FakeConfig
 from mock_server.domain.model import Account, Token
 from mock_server.domain.service import NemoService
-from mock_server.domain.store import MemoryStore
+from mock_server.domain.store import MemoryStore, Store
 from mock_server.domain.uploads import Probed
 from mock_server.faults import Faults
 from mock_server.journal import Exchange, Journal
@@ -30,8 +30,10 @@ FROZEN_KEYS = {"data_dir"}
 
 
 class Fake:
-    def __init__(self, config: FakeConfig | None = None) -> None:
+    def __init__(self, config: FakeConfig | None = None, store: Store | None = None) -> None:
+        """`store`: where state lives (default: in memory); `reset` clears it in place."""
         self.config = config or FakeConfig()
+        self.store = store or MemoryStore()
         self._own_data_dir = self.config.data_dir is None
         self.data_dir = Path(self.config.data_dir or tempfile.mkdtemp(prefix="nemo-fake-"))
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -44,7 +46,7 @@ class Fake:
 
     # --- wiring
     def _new_service(self) -> NemoService:
-        store = MemoryStore()
+        store = self.store
         self.assets = Assets(store, max_side=self.config.media_max_side)
         backend = MediaRenderBackend(
             self.assets, self.data_dir / "renders", max_side=self.config.media_max_side
@@ -64,6 +66,7 @@ class Fake:
             self.clock.reconfigure(
                 self.config.clock_mode, self.config.time_scale, self.config.start_time
             )
+            self.store.clear()
             self.service = self._new_service()
 
     def configure(self, **changes: Any) -> FakeConfig:

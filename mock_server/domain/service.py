@@ -1,11 +1,12 @@
 """The domain facade: one object holding the services, used by the HTTP layer, the agent
-and the Python API alike. One lock serialises state changes, so a test thread driving
-the Python API and the server's event loop never race."""
+and the Python API alike. The store's lock serialises state changes, so a test thread
+driving the Python API and the server's event loop never race."""
 
 from __future__ import annotations
 
-import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from mock_server.clock import Clock
 from mock_server.config import FakeConfig
@@ -28,7 +29,6 @@ class NemoService:
         backend: RenderBackend,
         store: Store | None = None,
     ) -> None:
-        self.lock = threading.RLock()
         self.ctx = Context(
             config=config, clock=clock, store=store or MemoryStore(), data_dir=data_dir
         )
@@ -37,6 +37,10 @@ class NemoService:
         self.sessions = Sessions(self.ctx)
         self.uploads = Uploads(self.ctx, probe)
         self.renders = Renders(self.ctx, self.sessions, backend)
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]:
+        return self.ctx.store.lock
 
     @property
     def config(self) -> FakeConfig:

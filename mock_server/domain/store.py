@@ -1,15 +1,36 @@
 """State behind a small interface. In memory is the embedded default; a shared store
-(SQLite, Redis) implements the same methods without touching routers or the agent."""
+(SQLite, Redis: several fake processes behind one load balancer) implements the same
+methods without touching routers or the agent.
+
+What the domain relies on, so what a shared store must give:
+- `lock`: every read-modify-write of state runs inside it (`with store.lock:`; the
+  domain re-enters it). In memory: a process-local reentrant lock. Shared: a lock or a
+  transaction all processes on the store honour, so two fakes never interleave a change.
+- Values are copies: the domain reads an object, changes it, and writes it back with
+  `put_*` inside the lock; a store may serialise on `put_*` and deserialise on read
+  (tests/mock_server/domain/test_store.py holds accounts, tokens, holds, media and renders
+  to it). Not yet sessions: a session's turns keep the agent's pending effects as
+  closures, which must become data before a shared store can hold them.
+- `next_count` and `hit`/`hits` are the only counters: atomic increments and appends.
+- `clear` wipes everything (`POST /_fake/reset`); the fake keeps the same store object.
+"""
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import defaultdict
+from contextlib import AbstractContextManager
+from typing import Any
 
 from mock_server.domain.model import Account, Hold, MediaFile, Render, Session, Token
 
 
 class Store(ABC):
+    @property
+    @abstractmethod
+    def lock(self) -> AbstractContextManager[Any]: ...
+
     @abstractmethod
     def clear(self) -> None: ...
 
@@ -58,7 +79,12 @@ class Store(ABC):
 
 class MemoryStore(Store):
     def __init__(self) -> None:
+        self._lock = threading.RLock()
         self.clear()
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]:
+        return self._lock
 
     def clear(self) -> None:
         self._accounts: dict[str, Account] = {}
