@@ -78,6 +78,11 @@ def journal_line(entry: JournalEntry) -> str:
     return " ".join(parts)
 
 
+def _of_the_fake(name: str) -> Any:
+    """A read-only attribute of the handle that is the same attribute of its `Fake`."""
+    return property(lambda handle: getattr(handle.fake, name))
+
+
 class FakeHandle:
     """`nemo_fake`: reset, advance, faults, journal, dialects, accounts — and clients."""
 
@@ -116,21 +121,10 @@ class FakeHandle:
         """Where clients send requests (in process: a name only the transports know)."""
         return self.base_url
 
-    @property
-    def config(self) -> FakeConfig:
-        return self.fake.config
-
-    @property
-    def clock(self) -> Any:
-        return self.fake.clock
-
-    @property
-    def faults(self) -> Any:
-        return self.fake.faults
-
-    @property
-    def journal(self) -> Any:
-        return self.fake.journal
+    config = _of_the_fake("config")  # FakeConfig
+    clock = _of_the_fake("clock")
+    faults = _of_the_fake("faults")
+    journal = _of_the_fake("journal")
 
     def advance(self, seconds: float) -> float:
         """Move API time forward (a client's `sleep` can be this: waits become instant)."""
