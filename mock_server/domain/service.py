@@ -1,12 +1,10 @@
 """The domain facade: one object holding the services, used by the HTTP layer, the agent
-and the Python API alike. The store's lock serialises state changes, so a test thread
-driving the Python API and the server's event loop never race."""
+and the Python API alike. The store's lock serialises state changes, so a test thread driving
+the Python API, the server's event loop and (with a shared store) other workers never race."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 from mock_server.clock import Clock
 from mock_server.config import FakeConfig
@@ -29,18 +27,15 @@ class NemoService:
         backend: RenderBackend,
         store: Store | None = None,
     ) -> None:
-        self.ctx = Context(
-            config=config, clock=clock, store=store or MemoryStore(), data_dir=data_dir
-        )
+        store = store or MemoryStore()
+        self.lock = store.lock
+        self.read_lock = store.read_lock
+        self.ctx = Context(config=config, clock=clock, store=store, data_dir=data_dir)
         self.accounts = Accounts(self.ctx)
         self.ledger = Ledger(self.ctx)
         self.sessions = Sessions(self.ctx)
         self.uploads = Uploads(self.ctx, probe)
         self.renders = Renders(self.ctx, self.sessions, backend)
-
-    @property
-    def lock(self) -> AbstractContextManager[Any]:
-        return self.ctx.store.lock
 
     @property
     def config(self) -> FakeConfig:

@@ -1,19 +1,5 @@
 """State behind a small interface. In memory is the embedded default; a shared store
-(SQLite, Redis: several fake processes behind one load balancer) implements the same
-methods without touching routers or the agent.
-
-What the domain relies on, so what a shared store must give:
-- `lock`: every read-modify-write of state runs inside it (`with store.lock:`; the
-  domain re-enters it). In memory: a process-local reentrant lock. Shared: a lock or a
-  transaction all processes on the store honour, so two fakes never interleave a change.
-- Values are copies: the domain reads an object, changes it, and writes it back with
-  `put_*` inside the lock; a store may serialise on `put_*` and deserialise on read
-  (tests/mock_server/domain/test_store.py holds accounts, tokens, holds, media and renders
-  to it). Not yet sessions: a session's turns keep the agent's pending effects as
-  closures, which must become data before a shared store can hold them.
-- `next_count` and `hit`/`hits` are the only counters: atomic increments and appends.
-- `clear` wipes everything (`POST /_fake/reset`); the fake keeps the same store object.
-"""
+(SQLite, Redis) implements the same methods without touching routers or the agent."""
 
 from __future__ import annotations
 
@@ -27,12 +13,20 @@ from mock_server.domain.model import Account, Hold, MediaFile, Render, Session, 
 
 
 class Store(ABC):
-    @property
-    @abstractmethod
-    def lock(self) -> AbstractContextManager[Any]: ...
+    # `shared`: other processes see this store's records (SQLite, Redis); then the fake
+    # also keeps its configuration, faults, clock and journal in it (stores.shared).
+    shared = False
+    # Held around every read-modify-write: re-entrant, and across processes when shared.
+    lock: AbstractContextManager[Any]
+    # Held around reads that change nothing: the same lock in memory; with a shared store
+    # only this process's (other workers' writes land whole, so a read never sees half).
+    read_lock: AbstractContextManager[Any]
 
     @abstractmethod
     def clear(self) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 - only stores holding connections need it
+        pass
 
     # accounts and tokens
     @abstractmethod
@@ -79,12 +73,8 @@ class Store(ABC):
 
 class MemoryStore(Store):
     def __init__(self) -> None:
-        self._lock = threading.RLock()
+        self.lock = self.read_lock = threading.RLock()
         self.clear()
-
-    @property
-    def lock(self) -> AbstractContextManager[Any]:
-        return self._lock
 
     def clear(self) -> None:
         self._accounts: dict[str, Account] = {}
