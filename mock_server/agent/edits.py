@@ -95,12 +95,12 @@ _VOLUME_WORD = re.compile(r"\bvolume\b|音量")
 
 _SUBTITLES = re.compile(r"\b(?:subtitles?|captions?|closed captions|cc|srt)\b|字幕")
 _OVERLAY = re.compile(
-    r"\b(?:text overlays?|overlays?|on-screen text|lower third|text that says|text saying|add (?:the )?text|caption that says|watermark text|call to action|cta)\b|(?<![英中日])文字(?!幕)|贴字"
+    r"\b(?:(?:put|add|place|insert|write|show|display)\s+(?:the\s+|some\s+|a\s+)?(?:text|words|label|message|slogan)|text overlays?|overlays?|on-screen text|lower third|text that says|text saying|add (?:the )?text|caption that says|watermark text|call to action|cta)\b|(?<![英中日])文字(?!幕)|贴字"
 )
 _TITLE = re.compile(r"\b(?:title(?: card)?|heading|headline|intro card)\b|标题|片名|片头")
 _NO_TEXT = re.compile(
     _REMOVE
-    + r"\s+(?:the\s+|all\s+|any\s+)?(?:text(?: overlays?)?|overlays?|titles?|captions?|subtitles?|words)\b"
+    + r"\s+(?:(?:the|all|any|of|on-screen)\s+){0,3}(?:text(?: overlays?)?|overlays?|titles?|captions?|subtitles?|words)\b"
     r"|\bno text\b|\bwithout (?:any )?text\b|\btext-free\b|(?:去掉|删除|移除|不要)(?:所有)?(?:文字|标题|字幕)"
 )
 _BOLD = re.compile(r"\bbold\b|粗体|加粗")
@@ -204,7 +204,7 @@ _CLEAR_FX = re.compile(
     r"\b(?:remove|clear|reset|undo|drop) (?:the |all |any )?(?:filters?|effects?|colou?r grad\w*)\b|去掉滤镜|取消滤镜"
 )
 _ASPECT_CUE = re.compile(
-    r"\b(?:convert|change|make|switch|set|turn|crop|resize|reformat|format|aspect|ratio|to|into|as|for)\b|改成|变成|改为|调成|转成|转为|比例|画幅"
+    r"\b(?:convert|change|make|switch|set|turn|crop|resize|reformat|format|aspect|ratio)\b|改成|变成|改为|调成|转成|转为|比例|画幅"
 )
 
 

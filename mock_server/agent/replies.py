@@ -137,8 +137,8 @@ def answer(message: str, topic: str, kind: str, voice: Voice) -> str:
         )
     if kind == "tools":
         return (
-            f"For {subject}, a workflow that works: 1. gather and upload the footage "
-            f"({ACCEPTED_FORMATS}); 2. rough cut: remove the slow parts, keep the key moments; "
+            f"For {subject}, a workflow that works: 1. gather the footage and upload it "
+            "here; 2. rough cut: remove the slow parts, keep the key moments; "
             "3. add captions, transitions and a colour grade; 4. add music at 30-40% under speech; "
             "5. export MP4 (H.264, 1080p) in the platform's aspect ratio. I can do steps 2-5 here: "
             "upload the file and tell me the edits."

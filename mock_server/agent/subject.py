@@ -72,6 +72,11 @@ _ZH_DROP = re.compile(
     r"|(?:480|720|1080)\s*[pP]|竖屏|横屏|竖版|横版"
 )
 
+_TITLED = re.compile(
+    r"\s*,?\s*(?:with\s+(?:the\s+|a\s+)?title|titled|called|named|title[d:]?)\s*(?:is|as|to|of|:|=)?\s*"
+    r"(?:\"[^\"]+\"|“[^”]+”|「[^」]+」|『[^』]+』|《[^》]+》|'[^']+'|‘[^’]+’)",
+    re.I,
+)
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&#-]*")
 
 
@@ -95,7 +100,7 @@ def subject(raw: str, title: str | None = None) -> str | None:
     quoted = first_quoted(raw)
     if quoted and quoted != title and has_content(quoted) and len(quoted.split()) >= 3:
         return _tidy(quoted)[:200]
-    text = QUOTED.sub(" ", raw) if title else raw
+    text = _TITLED.sub(" ", raw) if title else raw
     if CJK.search(text):
         return _zh_subject(text)
     match = _OF_MARKER.search(text)

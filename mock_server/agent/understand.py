@@ -90,7 +90,7 @@ _VIDEO_NOUN = (
     r"showcases?|footage|scenes?|shots?|cinemagraphs?|loops?|b-roll|visuali[sz]ers?)"
 )
 _GEN_REQUEST = re.compile(
-    r"\b(?:generat\w*|creat\w*|produc\w*|render|animate|shoot|film|design|build|mak(?:e|ing)|give me|show me|i want|i need|i'd like)\b"
+    r"\b(?:generat(?:e|es|ed|ing)|creat(?:e|es|ing)|produc(?:e|es|ing)|render|animate|shoot|film|design|build|mak(?:e|ing)|give me|show me|i want|i need|i'd like)\b"
     r"(?:\s+[\w'#:/&-]+){0,7}?\s+" + _VIDEO_NOUN + r"\b"
     r"|(?:生成|制作|创作|做|拍|来)(?:一个|一段|一条|一部|个|段|条|部)?[^，。,.？?]{0,20}?(?:视频|短片|影片|动画|片子)"
     r"|(?:视频|短片|影片|动画)(?:制作|生成|创作)",
@@ -122,7 +122,7 @@ _REQUEST_FORM = re.compile(
 _DELIVERABLE_VERB = re.compile(
     r"\b(?:give me|write|suggest|brainstorm|list|recommend|outline|come up with|draft|propose|explain|describe|"
     r"help me (?:plan|write|brainstorm|think|decide|figure|come up|choose|pick|outline|structure)|tell me (?:which|what|how|where|when|why)|"
-    r"generate \d+|create \d+|what are|share)\b|写|建议|推荐|列出|给我.{0,4}(?:想法|点子|创意|标题|脚本|建议)|想几个|出几个"
+    r"generate \d+|create \d+|what are|share)\b|写|建议|推荐|列出|给我.{0,12}(?:想法|点子|创意|标题|脚本|建议|方案)|想几个|出几个"
 )
 _DELIVERABLE_NOUN = re.compile(
     r"\b(?:ideas?|titles? (?:options|ideas)|(?:\d+|ten|five|three|some|a few) (?:\w+ ){0,3}titles|scripts?|outlines?|concepts?|plans?|"
@@ -130,8 +130,18 @@ _DELIVERABLE_NOUN = re.compile(
     r"descriptions? for|captions? for|hashtags?|taglines?|captions? ideas|topics?|calendar|schedule|shot lists?|talking points)\b"
     r"|想法|点子|创意|标题建议|脚本|文案|大纲|建议|策划|方案|技巧|提示词"
 )
+_DELIVERABLE_START = re.compile(
+    r"^\W*(?:please\s+)?(?:suggest|recommend|brainstorm|list|explain|outline|draft|propose|write|give me|tell me)\b"
+    r"|^\W*(?:给我|帮我写|写一|推荐|建议)"
+)
+# "here's the transcript", "attached is my script": content the message says it carries
+_CLAIMED = re.compile(
+    r"\b(?:here'?s|here is|here are|attached(?: is| are)?|i(?:'ve| have) attached|see attached|below is)\s+(?:the\s+|my\s+|a\s+|our\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:transcript|script|file|video|clip|photos?|images?|pictures?|recording|footage|link|logo|audio|song|draft)\b"
+)
 _MAKES_TEXT = re.compile(
-    r"\b(?:generat\w*|creat\w*|mak\w*|produc\w*|need|want)\s+(?:[\w'-]+\s+){0,5}?"
+    r"\b(?:generat(?:e|es|ing)|creat(?:e|es|ing)|mak(?:e|es|ing)|produc(?:e|es|ing)|need|want)\s+"
+    r"(?!(?:[\w'-]+\s+){0,5}?(?:my|our|this|these|the attached)\s)(?:[\w'-]+\s+){0,5}?"
     r"(?:ideas?|titles? options|concepts?|scripts?|outlines?|storyboards?|plans?|hooks?|taglines?|hashtags?|prompts?)\b"
 )
 _CREDITS = re.compile(
@@ -154,7 +164,7 @@ _THANKS = re.compile(
 _MEDIA_NOUN = (
     r"(?:photos?|images?|pictures?|pics?|portraits?|selfies?|screenshots?|pngs?|jpe?gs?|gifs?|"
     r"videos?|clips?|footage|recordings?|vlogs?|webinars?|interviews?|tutorials?|podcasts?|"
-    r"mp4s?|movs?|files?|blog posts?|articles?|posts?|scripts?|transcripts?|logos?|demos?|slides|"
+    r"mp4s?|movs?|files?|drafts?|reels?|stories|blog posts?|articles?|posts?|scripts?|transcripts?|logos?|demos?|slides|"
     r"presentations?|audio|songs?|voice ?(?:memos?|notes?|overs?)|tracks?|drawings?|illustrations?|"
     r"artwork|product shots?|b-roll|raw footage|livestreams?|streams?|meetings?|lectures?|talks?|"
     r"speech|documents?|pdfs?|notes|text|footage)"
@@ -197,7 +207,7 @@ _IMAGE_CONTENT = re.compile(
     r"\b(?:photos?|images?|pictures?|pics?|portraits?|selfies?|screenshots?|pngs?|jpe?gs?|drawings?|illustrations?|logos?)\b|照片|图片"
 )
 _EDIT_VERB = re.compile(
-    r"^\W*(?:please\s+)?(?:add|put|trim|cut|remove|delete|make|change|replace|swap|speed|slow|apply|turn|convert|crop|resize|fade|mute|"
+    r"^\W*(?:please\s+)?(?:edit|add|put|trim|cut|remove|delete|make|change|replace|swap|speed|slow|apply|turn|convert|crop|resize|fade|mute|"
     r"increase|decrease|lower|raise|set|use|insert|overlay|include|shorten|extend|burn|style|color|colour|brighten|darken|sharpen|denoise|"
     r"clean|fix|enhance|reduce|boost|give|switch|drop|stabili[sz]e|reverse|loop|blur|zoom|rotate|flip)\b"
     r"|^\W*(?:加|添加|去掉|删除|剪|裁|换|改|调|把|给|让|将|配)"
@@ -275,7 +285,7 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
     if deliverable_verb and deliverable_noun:
         question += 4
     elif deliverable_verb and not _GEN_REQUEST.search(bare):
-        question += 2
+        question += 3 if _DELIVERABLE_START.search(bare) else 2
     elif _MAKES_TEXT.search(bare):
         question += 3  # "create a music video concept", "generate 10 title options"
     if deliverable_noun and re.search(
@@ -321,6 +331,8 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         return result("credits", topic="credits")
     if _STATUS.search(bare) and not edits:
         return result("status")
+    if _CLAIMED.search(bare):
+        return result("upload", topic=_topic(raw), needs=_needs(bare, multi))
     if question >= 5 or (question >= 3 and question >= own - 1):
         return result("answer", topic=_topic(raw), answer_kind=_answer_kind(bare))
     if own >= 3 and not resolved:
@@ -337,6 +349,8 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
             return result("edit")
         if all(e.kind == "aspect" for e in edits):
             return result("canvas")
+        if own < 3 and not _EDIT_VERB.search(bare) and _describes_scene(raw, gen):
+            return result("generate")  # "a slow pan across a forest with soft piano music"
         return result("upload", topic=_topic(raw), needs="video")
     if gen_request:
         return result("generate" if gen.prompt else "ask")
@@ -344,10 +358,14 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         return result("answer", topic=_topic(raw), answer_kind=_answer_kind(bare))
     if q.aspect(bare) and not session.has_video:
         return result("canvas")
-    if _describes_scene(raw, gen) and not _GREETING.search(bare) and not _THANKS.search(bare):
-        # A description of the video wanted, no verb needed ("5-second sunset timelapse").
-        if not session.has_video or len(bare.split()) >= 3:
-            return result("generate")
+    # A description of the video wanted, no verb needed ("5-second sunset timelapse").
+    if (
+        _describes_scene(raw, gen)
+        and not _GREETING.search(bare)
+        and not _THANKS.search(bare)
+        and (not session.has_video or (len(bare.split()) >= 3 and not _EDIT_VERB.search(bare)))
+    ):
+        return result("generate")
     return result("chat")
 
 
