@@ -97,6 +97,11 @@ _SUBTITLES = re.compile(r"\b(?:subtitles?|captions?|closed captions|cc|srt)\b|�
 _OVERLAY = re.compile(
     r"\b(?:(?:put|add|place|insert|write|show|display)\s+(?:the\s+|some\s+|a\s+)?(?:text|words|label|message|slogan)|text overlays?|overlays?|on-screen text|lower third|text that says|text saying|add (?:the )?text|caption that says|watermark text|call to action|cta)\b|(?<![英中日])文字(?!幕)|贴字"
 )
+# "write 'Limited Edition' across the top": the quote is removed from `bare`
+_WRITE_QUOTED = re.compile(
+    r"\b(?:write|put|show|display|overlay|stamp|print|add|place|insert|type)\b"
+    r"|\b(?:across|at|on|in) the (?:top|bottom|middle|center|centre|corner|screen)\b|写上|加上|打上"
+)
 _TITLE = re.compile(r"\b(?:title(?: card)?|heading|headline|intro card)\b|标题|片名|片头")
 _NO_TEXT = re.compile(
     _REMOVE
@@ -154,7 +159,7 @@ _KEEP_RANGE = re.compile(r"\b(?:keep|only keep|use)\b.{0,20}(?:between|from)\s",
 _TO_LENGTH = re.compile(
     r"\b(?:trim|cut|shorten|crop|clip|reduce|bring|make|set|change|edit)\s+(?:it|this|the video|the clip|the length|its length|everything|down)?\s*(?:down\s+)?(?:to|into)\s+(?:about\s+|under\s+|exactly\s+)?"
     + _DUR
-    + r"|\b(?:make|set)\s+it\s+(?:about\s+)?"
+    + r"|\b(?:make|set|change)\s+(?:it|this|the video|the clip|the whole thing)\s+(?:to\s+)?(?:about\s+)?"
     + _DUR
     + r"(?:\s+long)?"
     + r"|\b"
@@ -190,14 +195,16 @@ _SLOW = re.compile(
     r"\b(?:slow (?:it |this |the video )?down|slower|slow[- ]?mo(?:tion)?|half speed)\b|慢动作|放慢|减速|慢放"
 )
 _SPEED_WORD = re.compile(r"\b(?:speed|playback rate|pace)\b|倍速|速度")
-_TWICE = re.compile(r"\btwice as fast\b|\bdouble (?:the )?speed\b|两倍|双倍")
+_TWICE = re.compile(
+    r"\b(?:twice|2x|two times) (?:as )?fast(?:er)?\b|\bdouble (?:the )?speed\b|两倍|双倍"
+)
 
 _TRANSITION_WORD = re.compile(r"\btransitions?\b|转场|过渡")
 _FADE_IN = re.compile(r"\bfade[- ]?in\b|\bfade (?:it )?in from black\b|淡入")
 _FADE_OUT = re.compile(r"\bfade[- ]?out\b|\bfade (?:it )?(?:out )?to black\b|淡出")
 _FADE_BOTH = re.compile(r"\bfade (?:in and out|in/out)\b|\bfades?\b(?! in| out)|淡入淡出")
 _FX_CUE = re.compile(
-    r"\b(?:filter|effect|look|grade|grading|tone|tint|colou?r|colou?rs|make it|make the video|more|less|add|apply|give it|clean up|remove|reduce|fix|enhance|brighten|darken|sharpen|denoise|feel)\b"
+    r"\b(?:filter|effect|increase|boost|raise|bump|turn up|look|grade|grading|tone|tint|colou?r|colou?rs|make it|make the video|more|less|add|apply|give it|clean up|remove|reduce|fix|enhance|brighten|darken|sharpen|denoise|feel)\b"
     r"|滤镜|效果|调色|色调|加|调|降噪|去噪"
 )
 _CLEAR_FX = re.compile(
@@ -281,6 +288,7 @@ def _speed(bare: str) -> list[Edit]:
         return [Edit("speed", factor=factor)]
     if (
         _SPEED_UP.search(bare)
+        or _TWICE.search(bare)
         or (factor and _SPEED_WORD.search(bare))
         or (factor and re.search(r"\bplay\w*\b", bare))
     ):
@@ -323,7 +331,9 @@ def _text_edits(bare: str, quoted: list[str]) -> list[Edit]:
     if _SUBTITLES.search(bare) and not re.search(r"\bcaption (?:that )?says\b", bare):
         language = next((name for key, name in LANGUAGES.items() if key in bare), None)
         out.append(Edit("subtitles", language=language, color=color, bold=bold))
-    overlay = _OVERLAY.search(bare)
+    overlay = _OVERLAY.search(bare) or (
+        _WRITE_QUOTED.search(bare) if quoted and not _TITLE.search(bare) else None
+    )
     title = _TITLE.search(bare)
     if overlay and (quoted or not title):
         text = quoted[0].strip() if quoted else None

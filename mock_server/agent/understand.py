@@ -87,7 +87,7 @@ _GEN_VERB = re.compile(
 _VIDEO_NOUN = (
     r"(?:videos?|clips?|films?|movies?|animations?|timelapses?|time-lapses?|montages?|reels?|shorts?|"
     r"trailers?|commercials?|ads?|adverts?|explainers?|promos?|slideshows?|teasers?|intros?|"
-    r"showcases?|footage|scenes?|shots?|cinemagraphs?|loops?|b-roll|visuali[sz]ers?)"
+    r"showcases?|footage|scenes?|shots?|cinemagraphs?|loops?|b-roll|visuali[sz]ers?|tiktoks?|vlogs?|gifs?)"
 )
 _GEN_REQUEST = re.compile(
     r"\b(?:generat(?:e|es|ed|ing)|creat(?:e|es|ing)|produc(?:e|es|ing)|render|animate|shoot|film|design|build|mak(?:e|ing)|give me|show me|i want|i need|i'd like)\b"
@@ -128,7 +128,7 @@ _DELIVERABLE_NOUN = re.compile(
     r"\b(?:ideas?|titles? (?:options|ideas)|(?:\d+|ten|five|three|some|a few) (?:\w+ ){0,3}titles|scripts?|outlines?|concepts?|plans?|"
     r"(?:pacing )?structures?|suggestions?|tips|advice|hooks?|storyboards?|checklists?|strategy|strategies|workflows?|prompts?|"
     r"descriptions? for|captions? for|hashtags?|taglines?|captions? ideas|topics?|calendar|schedule|shot lists?|talking points)\b"
-    r"|想法|点子|创意|标题建议|脚本|文案|大纲|建议|策划|方案|技巧|提示词"
+    r"|想法|点子|创意|标题建议|标题|脚本|文案|大纲|建议|策划|方案|技巧|提示词"
 )
 _DELIVERABLE_START = re.compile(
     r"^\W*(?:please\s+)?(?:suggest|recommend|brainstorm|list|explain|outline|draft|propose|write|give me|tell me)\b"
@@ -178,11 +178,13 @@ _I_HAVE = re.compile(
     r"\b(?:i have|i've got|i got|i recorded|i shot|i filmed|i took|i made|we have|i've recorded)\b(?:\s+[\w'-]+){0,6}?\s+"
     + _MEDIA_NOUN
     + r"\b"
-    r"|\bthis is (?:a|an|my)\s+(?:[\w-]+\s+){0,3}?(?:photo|image|picture|portrait|drawing|selfie|logo|clip|video|recording)\b",
+    r"|\bthis is (?:a|an|my)\s+(?:[\w-]+\s+){0,3}?(?:photo|image|picture|portrait|drawing|selfie|logo|clip|video|recording)\b"
+    r"|\b(?:photos?|pictures?|images?|videos?|clips?|footage|recordings?)\s+(?:that\s+)?(?:i|we)(?:'ve)?\s+(?:shot|took|taken|filmed|recorded|made|uploaded|have|got)\b"
+    r"|\b(?:the|these|those)\s+(?:two|three|four|five|six|\d+)\s+(?:[\w-]+\s+)?(?:videos|clips|photos|pictures|images|files|recordings)\b",
     re.I,
 )
 _RAW = re.compile(
-    r"\b(?:raw footage|screen recordings?|unedited|my footage|interview recordings?|\d+-(?:minute|hour) (?:[\w-]+ ){0,3}(?:recording|webinar|vlog|video|interview|tutorial|podcast|lecture))\b"
+    r"\b(?:raw footage|screen recordings?|unedited|my footage|interview recordings?|\d+-(?:minute|hour) (?:[\w-]+ ){0,3}(?:recording|webinar|vlog|interview|tutorial|podcast|lecture))\b"
     r"|\b(?:1|one|an?)[- ]hour\b.{0,20}\b(?:webinar|recording|video|podcast|lecture|stream)\b",
     re.I,
 )
@@ -280,7 +282,8 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         question += 3
     if bare.rstrip().endswith(("?", "？")) and not _REQUEST_FORM.search(bare):
         question += 2
-    deliverable_verb = _DELIVERABLE_VERB.search(bare)
+    # "write 'Sale' across the top" writes that text on the video: no text deliverable
+    deliverable_verb = None if edits and QUOTED.search(raw) else _DELIVERABLE_VERB.search(bare)
     deliverable_noun = _DELIVERABLE_NOUN.search(bare)
     if deliverable_verb and deliverable_noun:
         question += 4
