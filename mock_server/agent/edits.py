@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001  (Chinese cue words use full-width punctuation)
-"""The edits a message asks for, in order: music, volume, subtitles, text overlays,
-titles, text removal, trims, speed, transitions, fades, filters, aspect ratio.
+"""The edits a message asks for, in the order they are applied: trims, speed, music
+(add, replace, remove, volume), text (subtitles, overlays, titles, removal),
+transitions, fades, filters, aspect ratio.
 
 `parse_edits(low, raw)` is pure and knows nothing about the session: the planner checks
 each edit against the draft (a trim past the end, a fade on no video...).
@@ -78,6 +79,10 @@ _REMOVE = (
 _REMOVE_MUSIC = re.compile(
     _REMOVE + r"\s+(?:the\s+|all\s+|any\s+)?(?:background\s+)?(?:music|bgm|soundtrack|song|audio)\b"
     r"|(?:去掉|删除|移除|不要|关闭|静音)(?:背景)?(?:音乐|配乐|声音)"
+)
+_ADD_MUSIC = re.compile(
+    r"\b(?:add|put|use|include)\s+(?:some\s+|a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,2}(?:music|bgm|soundtrack|song)"
+    r"|(?:加|添加|配)(?:上|点|个|一段)?(?:[\u3400-\u9fff]{0,4})(?:音乐|配乐)"
 )
 _REPLACE_MUSIC = re.compile(
     r"\b(?:replace|swap|switch|change)\b.{0,25}\b(?:music|bgm|soundtrack|song)\b|(?:换|更换|替换).{0,4}(?:音乐|配乐)"
@@ -200,8 +205,10 @@ _TWICE = re.compile(
 )
 
 _TRANSITION_WORD = re.compile(r"\btransitions?\b|转场|过渡")
-_FADE_IN = re.compile(r"\bfade[- ]?in\b|\bfade (?:it )?in from black\b|淡入")
-_FADE_OUT = re.compile(r"\bfade[- ]?out\b|\bfade (?:it )?(?:out )?to black\b|淡出")
+_FADE_IN = re.compile(r"\bfade[- ]?in\b|\bfade\s+(?:[\w-]+\s+){1,3}?in\b|淡入")
+_FADE_OUT = re.compile(
+    r"\bfade[- ]?out\b|\bfade\s+(?:[\w-]+\s+){1,3}?out\b|\bfade (?:it )?(?:out )?to black\b|淡出"
+)
 _FADE_BOTH = re.compile(r"\bfade (?:in and out|in/out)\b|\bfades?\b(?! in| out)|淡入淡出")
 _FX_CUE = re.compile(
     r"\b(?:filter|effect|increase|boost|raise|bump|turn up|look|grade|grading|tone|tint|colou?r|colou?rs|make it|make the video|more|less|add|apply|give it|clean up|remove|reduce|fix|enhance|brighten|darken|sharpen|denoise|feel)\b"
@@ -233,8 +240,8 @@ def parse_edits(low: str, raw: str) -> list[Edit]:
     out: list[Edit] = []
     out += _trims(bare)
     out += _speed(bare)
-    out += _text_edits(bare, quoted)
     out += _music(bare)
+    out += _text_edits(bare, quoted)
     out += _looks(bare)
     ratio = q.aspect(bare)
     if ratio and _ASPECT_CUE.search(bare):
@@ -316,16 +323,19 @@ def _text_edits(bare: str, quoted: list[str]) -> list[Edit]:
     color_match = _COLOR.search(bare)
     color = _COLORS.get((color_match.group(1) or color_match.group(2)) if color_match else "")
     bold = bool(_BOLD.search(bare))
-    no_text = _NO_TEXT.search(bare)
-    if no_text:
-        phrase = no_text.group(0)
-        roles: tuple[str, ...] = ()
-        if re.search(r"subtitle|caption|字幕", phrase):
-            roles = ("subtitle",)
-        elif re.search(r"title|标题|片名", phrase):
-            roles = ("title",)
-        elif re.search(r"overlay", phrase):
-            roles = ("overlay",)
+    removals = [m.group(0) for m in _NO_TEXT.finditer(bare)]
+    if removals:
+        found: set[str] = set()
+        for phrase in removals:
+            if re.search(r"subtitle|caption|字幕", phrase):
+                found.add("subtitle")
+            elif re.search(r"title|标题|片名", phrase):
+                found.add("title")
+            elif re.search(r"overlay", phrase):
+                found.add("overlay")
+            else:
+                found = {"subtitle", "title", "overlay"}  # "no text": all of it
+        roles = () if len(found) == 3 else tuple(sorted(found))
         out.append(Edit("remove_text", roles=roles))
         return out
     if _SUBTITLES.search(bare) and not re.search(r"\bcaption (?:that )?says\b", bare):
@@ -363,6 +373,8 @@ def _music(bare: str) -> list[Edit]:
     if volume is None and _LOUD.search(bare):
         volume = 0.6
     style = next((name for name, pat in MUSIC_STYLES if pat.search(bare)), None)
+    if re.search(r"\bfade|淡", bare) and not _ADD_MUSIC.search(bare):
+        return []  # "fade the music out" fades the music there is
     if _MUSIC.search(bare) and (_MUSIC_ADD.search(bare) or _REPLACE_MUSIC.search(bare) or style):
         if (
             volume is not None

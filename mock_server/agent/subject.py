@@ -114,7 +114,7 @@ def subject(raw: str, title: str | None = None) -> str | None:
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(
-        r"^(?:(?:me|us|a|an|the|some|please|short|quick|new|video|videos|clip|clips)\s+)+",
+        r"^(?:(?:me|us|a|an|the|some|please|short|quick|video|videos|clip|clips)\s+)+",
         "",
         text,
         flags=re.I,

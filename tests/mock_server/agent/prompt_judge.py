@@ -7,8 +7,6 @@ The prompt files: `../shared/prompts/examples.jsonl` (beside the clone in CI, el
 README (`label`, optional `accept`, `checks`, `setup`).
 """
 
-# ruff: noqa: RUF001  (Chinese cue words)
-
 from __future__ import annotations
 
 import json
@@ -37,9 +35,52 @@ EXPECTED = {
 }
 FORMATS = re.compile(r"MP4, MOV")
 _STOP = frozenset(
-    """this that with from your what which have into make video videos clip clips should want
-    need about there their them they would could like some more give help best good using
-    when where will does just only than then also each every other""".split()
+    [
+        "this",
+        "that",
+        "with",
+        "from",
+        "your",
+        "what",
+        "which",
+        "have",
+        "into",
+        "make",
+        "video",
+        "videos",
+        "clip",
+        "clips",
+        "should",
+        "want",
+        "need",
+        "about",
+        "there",
+        "their",
+        "them",
+        "they",
+        "would",
+        "could",
+        "like",
+        "some",
+        "more",
+        "give",
+        "help",
+        "best",
+        "good",
+        "using",
+        "when",
+        "where",
+        "will",
+        "does",
+        "just",
+        "only",
+        "than",
+        "then",
+        "also",
+        "each",
+        "every",
+        "other",
+    ]
 )
 
 
@@ -160,9 +201,7 @@ def on_subject(prompt: str, reply: str) -> bool:
     return bool(_content_words(prompt) & _content_words(reply))
 
 
-def check_draft(
-    checks: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
-) -> list[str]:
+def check_draft(checks: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """The problems of the draft after the turn against the row's `checks`."""
     problems: list[str] = []
     draft, old = after.get("draft") or {}, before.get("draft") or {}
@@ -203,9 +242,7 @@ def check_draft(
             problems.append(f"no {want} filter")
         elif key == "fade" and not any(s.get("fi") or s.get("fo") for t in video for s in t["sg"]):
             problems.append("no fade")
-        elif key == "speed" and not any(
-            float(s.get("sp", 1)) != 1 for t in video for s in t["sg"]
-        ):
+        elif key == "speed" and not any(float(s.get("sp", 1)) != 1 for t in video for s in t["sg"]):
             problems.append("no speed change")
     return problems
 
@@ -233,9 +270,17 @@ def judge(row: dict[str, Any], seed: int = 7) -> Verdict:
         problems.append(f"{outcome}, want {' or '.join(accept)}")
     if outcome in ("answered", "asked", "asked_upload") and turn.credits_used:
         problems.append(f"a text turn cost {turn.credits_used} credits")
-    if outcome == "answered" and row["label"] == "question" and not on_subject(row["prompt"], reply):
+    if (
+        outcome == "answered"
+        and row["label"] == "question"
+        and not on_subject(row["prompt"], reply)
+    ):
         problems.append("the answer is not about the question")
-    if row["label"] == "export" and outcome == "answered" and not re.search(r"export|导出", reply, re.I):
+    if (
+        row["label"] == "export"
+        and outcome == "answered"
+        and not re.search(r"export|导出", reply, re.I)
+    ):
         problems.append("the reply does not say how to export")
     if row.get("lang") == "zh" and turn.texts and not re.search(r"[\u3400-\u9fff]", reply):
         problems.append("a Chinese prompt answered in English")
@@ -259,5 +304,7 @@ def report(name: str, verdicts: list[Verdict]) -> str:
         lines.append(f"  {label:<13} {ok:>3}/{n:<3} {100 * ok / n:5.1f} %")
     for v in verdicts:
         if not v.passed:
-            lines.append(f"  FAIL {v.row.get('id')} [{v.row['label']}] {v.row['prompt'][:80]!r}: {'; '.join(v.problems)}")
+            lines.append(
+                f"  FAIL {v.row.get('id')} [{v.row['label']}] {v.row['prompt'][:80]!r}: {'; '.join(v.problems)}"
+            )
     return "\n".join(lines)
