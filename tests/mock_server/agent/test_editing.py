@@ -2,8 +2,6 @@
 contracts/draft-extensions.md, with the right arithmetic, and the reply says what
 changed."""
 
-# ruff: noqa: RUF001  (Chinese replies use full-width punctuation)
-
 from __future__ import annotations
 
 from dataclasses import replace

@@ -10,7 +10,7 @@ from mock_server.agent.edits import parse_edits
 
 
 def edits(message: str) -> list[tuple[str, dict[str, Any]]]:
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for e in parse_edits(message.lower(), message):
         fields = {
             k: v for k, v in vars(e).items() if k != "kind" and v not in (None, False, (), 0.0)
