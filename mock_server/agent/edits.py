@@ -222,6 +222,12 @@ _ASPECT_CUE = re.compile(
 )
 
 
+_LAST_N = re.compile(r"\b(?:last|final)\s+" + _DUR)
+_FIRST_N = re.compile(r"\b(?:first|opening)\s+" + _DUR)
+_CARD_LENGTH = re.compile(_DUR + r"\s+(?:title|intro)")
+_CUTS = re.compile(_TRIM_VERB + r"|\bkeep\b|剪|删|保留")
+
+
 def _dur(value: str, unit: str) -> float:
     return q.unit_seconds(q.number(value), unit)
 
@@ -269,7 +275,7 @@ def _trims(bare: str) -> list[Edit]:
             out.append(Edit("trim", mode="remove_last", a=_dur(groups[0], groups[1])))
     if (
         not out
-        and re.search(_TRIM_VERB + r"|\bkeep\b|剪|删|保留", bare)
+        and _CUTS.search(bare)
         and (m := _RANGE.search(bare))
         and not re.search(r"\btext|overlay|title|caption", bare)
     ):
@@ -304,9 +310,9 @@ def _speed(bare: str) -> list[Edit]:
 
 
 def _where(bare: str) -> tuple[str, float, float] | None:
-    if m := re.search(r"\b(?:last|final)\s+" + _DUR, bare):
+    if m := _LAST_N.search(bare):
         return ("last", _dur(m.group(1), m.group(2)), 0.0)
-    if m := re.search(r"\b(?:first|opening)\s+" + _DUR, bare):
+    if m := _FIRST_N.search(bare):
         return ("first", _dur(m.group(1), m.group(2)), 0.0)
     if m := _RANGE.search(bare):
         a, b = sorted((_clock(m.group(1)), _clock(m.group(2))))
@@ -355,7 +361,7 @@ def _text_edits(bare: str, quoted: list[str]) -> list[Edit]:
         and not (overlay and not quoted and out and out[-1].kind == "overlay")
         and not re.search(r"\btitle options\b|\btitles? ideas?\b|\bviral titles?\b", bare)
     ):
-        card = re.search(_DUR + r"\s+(?:title|intro)", bare)
+        card = _CARD_LENGTH.search(bare)
         text = quoted[0].strip() if quoted else None
         seconds = _dur(card.group(1), card.group(2)) if card else None
         out.append(

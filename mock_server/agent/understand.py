@@ -89,6 +89,7 @@ _VIDEO_NOUN = (
     r"trailers?|commercials?|ads?|adverts?|explainers?|promos?|slideshows?|teasers?|intros?|"
     r"showcases?|footage|scenes?|shots?|cinemagraphs?|loops?|b-roll|visuali[sz]ers?|tiktoks?|vlogs?|gifs?)"
 )
+_VIDEO_WORD = re.compile(r"\b" + _VIDEO_NOUN + r"\b")
 _GEN_REQUEST = re.compile(
     r"\b(?:generat(?:e|es|ed|ing)|creat(?:e|es|ing)|produc(?:e|es|ing)|render|animate|shoot|film|design|build|mak(?:e|ing)|give me|show me|i want|i need|i'd like)\b"
     r"(?:\s+[\w'#:/&-]+){0,7}?\s+" + _VIDEO_NOUN + r"\b"
@@ -249,7 +250,7 @@ def _topic(raw: str) -> str:
 def understand(text: str, session: SessionView | None = None) -> Understanding:
     """Decide what the message asks for, given the session. Pure; never raises."""
     session = session or SessionView()
-    raw = (text or "").strip()
+    raw = _bounded((text or "").strip())
     low = raw.lower()
     lang = language_of(raw)
     bare = QUOTED.sub(" ", low)
@@ -382,8 +383,19 @@ def _describes_scene(raw: str, gen: Generation) -> bool:
     content = [w for w in WORD.findall(gen.prompt) if w.lower() not in META_WORDS]
     return len(content) >= 2 or (
         len(content) == 1
-        and (gen.seconds is not None or re.search(_VIDEO_NOUN, raw.lower()) is not None)
+        and (gen.seconds is not None or _VIDEO_WORD.search(raw.lower()) is not None)
     )
+
+
+SCAN_CHARS = 320  # of a long message, its start and end are read (bounded time)
+
+
+def _bounded(text: str) -> str:
+    """A long message (a pasted story, a brief) is read by its opening and its close:
+    what it asks for is said there, and the scan stays well under 10 ms."""
+    if len(text) <= 2 * SCAN_CHARS:
+        return text
+    return f"{text[:SCAN_CHARS]} … {text[-SCAN_CHARS:]}"
 
 
 def _with(gen: Generation, **changes: object) -> Generation:
