@@ -24,12 +24,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import http_load, inprocess, install, render_bench, report, sse_streams, startup
+from benchmarks import (
+    agent_understanding,
+    http_load,
+    inprocess,
+    install,
+    render_bench,
+    report,
+    sse_streams,
+    startup,
+)
 from benchmarks import suite as test_suite
 from benchmarks.common import BENCH, ROOT, CpuShare, load_average, log, machine
 from benchmarks.servers import Captured
 
-SECTIONS = ("http", "startup", "sse", "inprocess", "render", "suite")
+SECTIONS = ("http", "startup", "sse", "inprocess", "agent", "render", "suite")
 PEERS = ("wiremock", "prism", "mockoon")
 
 
@@ -116,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "startup": start,
         "sse": sse,
         "inprocess": inproc,
+        "agent": agent_understanding.run,
         "render": render,
         "suite": test_suite.run,
     }

@@ -493,3 +493,17 @@ def _generation(raw: str, low: str, bare: str, edits: tuple[Edit, ...]) -> Gener
         title=title,
         text=not no_text,
     )
+
+
+# Compile every pattern now (inline ones compile on first use), so no user's first
+# message pays for it: one pass over messages that reach each branch.
+for _message in (
+    "generate a 10-second vertical video of a fox in the snow with calm music titled 'Fox'",
+    "trim the first 5 seconds, remove the last 2 seconds, speed it up 2x and add subtitles",
+    "add a text overlay 'Sale' at the end, fade out, make it black and white, no titles",
+    "how do I write 5 title ideas for my blog post? here's the transcript",
+    "merge these clips from my 3-minute screen recording and export",
+    "生成一段海边日落的视频，配上舒缓的音乐，加字幕，剪到5秒",
+):
+    for _view in (SessionView(), SessionView(has_video=True)):
+        understand(_message, _view)
