@@ -70,6 +70,9 @@ class EditTurn:
         place: list[dict[str, Any]] | None = None if drafts.has_video(p.draft) else uploads
         if place:
             p.draft = drafts.with_video(p.draft, place, title=str(place[0].get("n") or "My Video"))
+        if place and not edits:
+            # Assembling the uploads: in order, crossfades between them, and music.
+            edits = [Edit("transition", transition="crossfade"), Edit("music")]
         planned: list[Operation] = []
         for edit in edits:
             op = self.operation(edit)

@@ -73,10 +73,6 @@ class Understanding:
     needs: str = "video"  # what to upload: video | photos | clips | text | audio
     scores: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def kind(self) -> str:
-        return self.act
-
 
 # --- cues ----------------------------------------------------------------------------------
 
@@ -341,6 +337,8 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         return result("answer", topic=_topic(raw), answer_kind=_answer_kind(bare))
     if own >= 3 and not resolved:
         return result("upload", topic=_topic(raw), needs=needs)
+    if own >= 3 and session.uploads and not session.has_video and not question:
+        return result("edit")  # "make a slideshow from my photos": lay out what they uploaded
     if scores["export"] and not edits and not (gen_request and gen.prompt):
         return result("export")
     if edits and (

@@ -9,7 +9,7 @@ from typing import Any
 
 from mock_server.agent import TOOL_MUSIC, TurnPlan, plan_turn
 from mock_server.config import FakeConfig
-from tests.mock_server.agent.plans import after_generation
+from tests.mock_server.agent.plans import after_generation, turn_input
 
 LOUD = FakeConfig(silent_close_rate=0)
 
@@ -126,3 +126,22 @@ def test_aspect_change_of_a_generated_video_regenerates() -> None:
     plan = edit("convert it to vertical")
     assert plan.kind == "generation" and "regenerate" in plan.steps[0].text
     assert plan.draft_after["m"]["width"] == 1080 and plan.draft_after["m"]["height"] == 1920
+
+
+def test_uploaded_photos_are_assembled_when_asked_to_make_a_video_of_them() -> None:
+    photos = [
+        {
+            "id": f"med_{i}",
+            "filename": f"p{i}.jpg",
+            "file_type": "image",
+            "cdn_url": f"http://fake.local/media/med_{i}/p{i}.jpg",
+            "source": "upload",
+        }
+        for i in range(3)
+    ]
+    plan = plan_turn(turn_input("make a slideshow from my photos", video_infos=photos, config=LOUD))
+    assert plan.kind == "edit"
+    segments = video(plan)
+    assert [s["src"] for s in segments] == [p["cdn_url"] for p in photos]
+    assert [s.get("tr", {}).get("k") for s in segments] == [None, "crossfade", "crossfade"]
+    assert tracks(plan, 1) and plan.draft_after["d"] == 9000
