@@ -37,6 +37,7 @@ __all__ = [
     "has_video",
     "kept",
     "summary",
+    "text_role",
     "text_segments",
     "trimmed",
     "with_bgm",
@@ -277,7 +278,7 @@ def with_overlay(
 def without_text(draft: DraftDict, roles: tuple[str, ...] = ()) -> DraftDict:
     """Drop the text tracks of these roles (all text when `roles` is empty)."""
     out = _copy(draft)
-    out["t"] = [t for t in out["t"] if t.get("tt") != TEXT or (roles and _role(t) not in roles)]
+    out["t"] = [t for t in out["t"] if t.get("tt") != TEXT or (roles and text_role(t) not in roles)]
     return out
 
 
@@ -304,7 +305,7 @@ def kept(draft: DraftDict, ranges: list[tuple[int, int]]) -> DraftDict:
     total = _length(out)
     spans = [(max(0, a), min(total, b)) for a, b in ranges if min(total, b) > max(0, a)]
     for track in out["t"]:
-        titles = track.get("tt") == TEXT and _role(track) == "title"
+        titles = track.get("tt") == TEXT and text_role(track) == "title"
         pieces: list[dict[str, Any]] = []
         offset = 0
         for a, b in spans:
@@ -383,7 +384,7 @@ def with_speed(draft: DraftDict, factor: float) -> DraftDict:
     video["sg"] = changed
     ratio = start / old_total if old_total else 1
     for track in _tracks(out, TEXT):
-        if _role(track) == "title":
+        if text_role(track) == "title":
             track["sg"] = _clip_segments(track["sg"], start)
         else:
             track["sg"] = [
@@ -496,7 +497,7 @@ def _tracks(draft: DraftDict, tt: int) -> list[dict[str, Any]]:
     return [t for t in draft["t"] if t.get("tt") == tt]
 
 
-def _role(track: dict[str, Any]) -> str:
+def text_role(track: dict[str, Any]) -> str:
     """A text track's role: its segments' `k`, else by its name (legacy drafts: title)."""
     for seg in track.get("sg") or []:
         if seg.get("k"):
@@ -506,7 +507,7 @@ def _role(track: dict[str, Any]) -> str:
 
 
 def _text_track(draft: DraftDict, role: str) -> dict[str, Any] | None:
-    return next((t for t in _tracks(draft, TEXT) if _role(t) == role), None)
+    return next((t for t in _tracks(draft, TEXT) if text_role(t) == role), None)
 
 
 def _put_text_track(draft: DraftDict, role: str, segments: list[dict[str, Any]]) -> None:

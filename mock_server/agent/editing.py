@@ -474,7 +474,9 @@ class EditTurn:
         present = [
             t
             for t in self.p.draft.get("t") or []
-            if t.get("tt") == drafts.TEXT and t.get("sg") and (not roles or _role_of(t) in roles)
+            if t.get("tt") == drafts.TEXT
+            and t.get("sg")
+            and (not roles or drafts.text_role(t) in roles)
         ]
         if not present:
             self.notes.append(self.say("There was no text to remove.", "视频中没有文字。"))
@@ -505,13 +507,6 @@ def _silent(p: Planner) -> bool:
 
 def _has_track(draft: dict[str, Any], tt: int) -> bool:
     return any(t.get("tt") == tt and t.get("sg") for t in draft.get("t") or [])
-
-
-def _role_of(track: dict[str, Any]) -> str:
-    for seg in track.get("sg") or []:
-        if seg.get("k"):
-            return str(seg["k"])
-    return {"Subtitles": "subtitle", "Text": "overlay"}.get(str(track.get("n")), "title")
 
 
 def _laid(draft: dict[str, Any], uploads: list[dict[str, Any]] | None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from mock_server.agent.lexicon import CJK, META_WORDS, VIDEO_STYLES, ZH_FILLER
+from mock_server.agent.lexicon import CJK, META_WORDS, VIDEO_STYLES, ZH_FILLER, words
 
 QUOTED = re.compile(
     r"\"([^\"]+)\"|“([^”]+)”|「([^」]+)」|『([^』]+)』|《([^》]+)》|‘([^’]+)’"
@@ -148,173 +148,31 @@ def _zh_subject(raw: str) -> str | None:
 
 # --- titles ------------------------------------------------------------------------------
 
-_DETERMINERS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "some",
-        "my",
-        "our",
-        "your",
-        "his",
-        "her",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-    ]
+_DETERMINERS = words("""a an the some my our your his her their this that these those""")
+_PREPOSITIONS = words(
+    """of over at in on under across above by through with for near along during from into
+    against around beneath between behind inside among toward towards underneath beside"""
 )
-_PREPOSITIONS = frozenset(
-    [
-        "of",
-        "over",
-        "at",
-        "in",
-        "on",
-        "under",
-        "across",
-        "above",
-        "by",
-        "through",
-        "with",
-        "for",
-        "near",
-        "along",
-        "during",
-        "from",
-        "into",
-        "against",
-        "around",
-        "beneath",
-        "between",
-        "behind",
-        "inside",
-        "among",
-        "toward",
-        "towards",
-        "underneath",
-        "beside",
-    ]
-)
-_LOCATIVE = frozenset(
-    [
-        "over",
-        "at",
-        "in",
-        "on",
-        "under",
-        "across",
-        "above",
-        "by",
-        "near",
-        "along",
-        "beneath",
-        "behind",
-        "inside",
-        "among",
-        "beside",
-    ]
+_LOCATIVE = words(
+    """over at in on under across above by near along beneath behind inside among beside"""
 )
 _ABOUT = frozenset(["of", "about", "showing", "featuring", "depicting", "explaining", "for"])
-_FORMAT_HEADS = frozenset(
-    [
-        "timelapse",
-        "time-lapse",
-        "video",
-        "clip",
-        "footage",
-        "shot",
-        "scene",
-        "showcase",
-        "promo",
-        "ad",
-        "advert",
-        "commercial",
-        "explainer",
-        "trailer",
-        "teaser",
-        "montage",
-        "reel",
-        "slideshow",
-        "animation",
-        "vlog",
-        "intro",
-        "recap",
-        "tour",
-        "view",
-        "sequence",
-        "short",
-        "film",
-        "movie",
-        "story",
-    ]
+_FORMAT_HEADS = words(
+    """timelapse time-lapse video clip footage shot scene showcase promo ad advert
+    commercial explainer trailer teaser montage reel slideshow animation vlog intro
+    recap tour view sequence short film movie story"""
 )
 _SILENT_HEADS = frozenset(
     ["video", "clip", "footage", "animation", "film", "movie", "scene", "shot", "sequence", "story"]
 )
-_NOT_VERBS = frozenset(
-    [
-        "morning",
-        "evening",
-        "building",
-        "painting",
-        "clothing",
-        "ceiling",
-        "ring",
-        "king",
-        "spring",
-        "string",
-        "wedding",
-        "lighting",
-        "sling",
-        "swing",
-        "thing",
-        "nothing",
-        "something",
-        "anything",
-        "everything",
-        "pudding",
-    ]
+_NOT_VERBS = words(
+    """morning evening building painting clothing ceiling ring king spring string wedding
+    lighting sling swing thing nothing something anything everything pudding"""
 )
-_SMALL = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "over",
-        "and",
-        "or",
-        "for",
-        "to",
-        "by",
-        "with",
-        "under",
-    ]
-)
-_LEADING_META = frozenset(
-    [
-        "short",
-        "quick",
-        "little",
-        "new",
-        "nice",
-        "cool",
-        "simple",
-        "beautiful",
-        "stunning",
-        "amazing",
-        "awesome",
-        "cinematic",
-        "realistic",
-        "high-quality",
-        "hd",
-    ]
+_SMALL = words("""a an the of in on at over and or for to by with under""")
+_LEADING_META = words(
+    """short quick little new nice cool simple beautiful stunning amazing awesome cinematic
+    realistic high-quality hd"""
 )
 
 
