@@ -128,6 +128,7 @@ LANGUAGES = {
 # Words that describe the request or the tool rather than what the video shows.
 META_WORDS = words(
     """a an the me us my our your some something anything any video videos clip clips film
+    faster slower shorter longer louder quieter brighter darker better bigger smaller send
     films movie movies animation animations footage please pls generate generates
     generated generating create creates created creating make makes making produce
     render for from with it one short quick new nice cool good great awesome amazing can

@@ -148,7 +148,7 @@ _STATUS = re.compile(
     r"^\W*(?:status|show (?:me )?(?:the )?(?:tracks|timeline)|what'?s on the timeline|timeline)\W*$|状态|时间线"
 )
 _EXPORT = re.compile(
-    r"\b(?:export|download|send (?:me )?(?:the|my) (?:video|file|clip|mp4)|save (?:it )?(?:as|to) (?:an? )?(?:mp4|mov|file)|render (?:it|the video|the final)|final (?:mp4|file)|get the (?:file|mp4|video file))\b"
+    r"\b(?:export|download|send (?:me )?(?:the|my) (?:[\w-]+ )?(?:video|file|clip|mp4|cut|version)|save (?:it )?(?:as|to) (?:an? )?(?:mp4|mov|file)|render (?:it|the video|the final)|final (?:mp4|file)|get the (?:file|mp4|video file))\b"
     r"|导出|下载|发给我|保存为"
 )
 _GREETING = re.compile(
