@@ -129,6 +129,13 @@ LANGUAGES = {
 META_WORDS = words(
     """a an the me us my our your some something anything any video videos clip clips film
     faster slower shorter longer louder quieter brighter darker better bigger smaller send
+    whatsapp instagram tiktok youtube facebook linkedin twitter snapchat pinterest email web
+    website discord telegram wechat
+    turn turning
+    editor editors editing edit edits maker makers generator generators converter convert
+    converting compress compressor compression trim trimmer cutter merge merger online tool
+    tools app apps software image images photo photos picture pictures pics upload
+    uploading try again more less worse nicer
     films movie movies animation animations footage please pls generate generates
     generated generating create creates created creating make makes making produce
     render for from with it one short quick new nice cool good great awesome amazing can
@@ -147,5 +154,5 @@ META_WORDS = words(
 )
 
 ZH_FILLER = set(
-    "的个一段条部帮我你给请想要吧呢吗啊了下做生成制作创作拍视频短片影片动画片子来秒钟分短"
+    "的个一段条部帮我你给请想要吧呢吗啊了下做生成制作创作拍视频短片影片动画片子来秒钟分短字幕配乐转剪辑"
 )

@@ -103,7 +103,7 @@ _DESCRIBES = re.compile(
     re.I,
 )
 _QUESTION_START = re.compile(
-    r"^\W*(?:how|what|what's|whats|which|why|when|where|who|is|are|should|do|does|did|can i|could i|"
+    r"^\W*(?:how|what|what's|whats|which|why|when|where|who|(?:is|are|should|do|does|did|can i|could i)(?=(?:\s+\S+){3}|.*\?)|"
     r"would it|will it|any (?:tips|ideas|advice)|is there|are there)\b"
     r"|^\W*(?:怎么|如何|为什么|什么|哪|是否|能不能|可以.*吗|有没有)",
 )
@@ -140,6 +140,29 @@ _MAKES_TEXT = re.compile(
     r"\b(?:generat(?:e|es|ing)|creat(?:e|es|ing)|mak(?:e|es|ing)|produc(?:e|es|ing)|need|want)\s+"
     r"(?!(?:[\w'-]+\s+){0,5}?(?:my|our|this|these|the attached)\s)(?:[\w'-]+\s+){0,5}?"
     r"(?:ideas?|titles? options|concepts?|scripts?|outlines?|storyboards?|plans?|hooks?|taglines?|hashtags?|prompts?)\b"
+)
+# "image to video", "图片转视频": a conversion of media the user has; "text to video": of a
+# text (ask for it); "video editor", "trim video": a task on a video the session lacks
+_MEDIA_TO_VIDEO = re.compile(
+    r"\b(?:images?|photos?|pictures?|pics?|stills?|selfies?|portraits?)\s*(?:to|into|2|→)\s*(?:an?\s+)?(?:videos?|clips?|animations?)\b"
+    r"|(?:图片|照片|图像)(?:转|变|生成)(?:成)?视频|图生视频"
+)
+_TEXT_TO_VIDEO = re.compile(
+    r"\b(?:text|script|blog|article|prompt|words)s?\s*(?:to|into|2|→)\s*(?:an?\s+)?(?:videos?|clips?)\b"
+    r"|(?:文字|文本|文案|脚本)(?:转|变|生成)(?:成)?视频|文生视频"
+)
+_VIDEO_TASK = re.compile(
+    r"\b(?:edit(?:or|ing)?|trim(?:mer|ming)?|cut(?:ter|ting)?|compress(?:or|ion)?|crop(?:per|ping)?|merg(?:e|er|ing)|"
+    r"stabili[sz](?:e|er|ation)|convert(?:er)?|resiz(?:e|er)|rotat(?:e|or)|upscal(?:e|er|ing)|enhanc(?:e|er)|splic(?:e|er)|split(?:ter)?)\b"
+    r"|剪辑|压缩|裁剪|合并|转换|上传"
+)
+_SLIDESHOW = re.compile(r"\bslide ?shows?\b|幻灯片|相册视频|电子相册")
+_UPLOAD_WORD = re.compile(r"^\W*(?:upload|上传)\W*$")
+_GEN_TOOL = re.compile(
+    r"\b(?:videos?|clips?|animations?)\s+(?:makers?|generators?|creators?|builders?)\b|视频生成|生成视频|视频制作|制作视频"
+)
+_GEN_START = re.compile(
+    r"^\W*(?:please\s+)?(?:generate|create|make|produce|render)\b|^\W*(?:生成|制作|创作)"
 )
 _CREDITS = re.compile(
     r"\b(?:credits?|balance|how many credits|quota|my plan|remaining)\b|余额|积分|额度|点数"
@@ -331,6 +354,36 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         return result("credits", topic="credits")
     if _STATUS.search(bare) and not edits:
         return result("status")
+    if _MEDIA_TO_VIDEO.search(bare) and not session.uploaded_images and question < 3:
+        return result("upload", topic=_topic(raw), needs="photos")
+    if (
+        _SLIDESHOW.search(bare)
+        and not session.uploaded_images
+        and not has_content(_SLIDESHOW.sub(" ", bare))
+    ):
+        return result("upload", topic=_topic(raw), needs="photos")  # a slideshow of what?
+    if _UPLOAD_WORD.search(bare):
+        return result("upload", topic=_topic(raw), needs="video")
+    if _TEXT_TO_VIDEO.search(bare) and not has_content(_TEXT_TO_VIDEO.sub(" ", bare)):
+        return result("ask")
+    if (
+        (_GEN_TOOL.search(bare) or _GEN_START.search(bare))
+        and not gen.prompt
+        and not edits
+        and question < 3
+        and own < 3
+        and not scores["export"]
+    ):
+        return result("ask")  # "AI video generator", "generate my text prompts"
+    if (
+        _VIDEO_TASK.search(bare)
+        and not has_content(_VIDEO_TASK.sub(" ", bare))
+        and not edits
+        and not session.has_video
+        and not session.uploads
+        and question < 3
+    ):
+        return result("upload", topic=_topic(raw), needs="video")  # "video editor", "trim video"
     if _CLAIMED.search(bare):
         return result("upload", topic=_topic(raw), needs=_needs(bare, multi))
     if question >= 5 or (question >= 3 and question >= own - 1):
