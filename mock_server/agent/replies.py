@@ -45,14 +45,92 @@ def _count(low: str, default: int = 5) -> int:
 
 def _phrase(topic: str) -> str:
     """The topic as a short noun phrase for templates (lower-case, no trailing clause)."""
-    words = WORD.findall(re.split(r"[,;:.!?—–()]", topic)[0])
+    clause = re.split(
+        r"[,;:.!?—–()]|\s+(?:that|which|who|so that|to get|would|and (?:what|which|how))\b", topic
+    )[0]
+    words = WORD.findall(clause)
     words = [w for w in words if w.lower() not in ("my", "our", "your", "a", "an", "the")]
     return " ".join(words[:8]) or topic.strip()[:60]
+
+
+# Facts a video agent knows, for the common questions (checked in order; the first that
+# matches opens the answer).
+_FACTS: list[tuple[re.Pattern[str], str, str]] = [
+    (
+        re.compile(r"\bhow long does\b|\bhow fast\b|\btake to (?:generate|render|export)\b|多久"),
+        "Timing: a generated clip takes about 1-5 minutes, an edit 10-30 seconds, an export "
+        "30-90 seconds.",
+        "耗时：生成一个片段约 1-5 分钟，编辑 10-30 秒，导出 30-90 秒。",
+    ),
+    (
+        re.compile(r"\b(?:how long|length|duration|how many seconds)\b|多长|时长"),
+        "Lengths that work: TikTok 15-35 s, Instagram Reels 7-30 s, YouTube Shorts under 60 s "
+        "(15-30 s performs best), LinkedIn 30-90 s, YouTube long-form 8-15 min.",
+        "常见时长：抖音/TikTok 15-35 秒，Reels 7-30 秒，YouTube Shorts 60 秒以内（15-30 秒效果最好），横屏长视频 8-15 分钟。",
+    ),
+    (
+        re.compile(r"\baspect\b|\bratio\b|\b16:9\b|\b9:16\b|vertical or|比例|竖屏还是横屏"),
+        "Aspect ratios: 9:16 for TikTok, Reels, Shorts and Stories; 16:9 for YouTube and the web; "
+        "1:1 or 4:5 for feed posts.",
+        "画面比例：抖音、Reels、Shorts 和 Stories 用 9:16；YouTube 和网页用 16:9；信息流用 1:1 或 4:5。",
+    ),
+    (
+        re.compile(r"\bframe ?rate\b|\bfps\b|帧率"),
+        "Frame rates: 24 fps looks cinematic, 30 fps is the social standard, 60 fps suits motion "
+        "and gives smooth 2.5x slow motion when conformed to 24.",
+        "帧率：24 fps 有电影感，30 fps 是社交平台标准，60 fps 适合运动画面，也能做流畅的慢动作。",
+    ),
+    (
+        re.compile(r"\bresolution\b|\b4k\b|\b1080p?\b|\bblurry\b|分辨率|清晰"),
+        "Resolution: 1080p (1920x1080, or 1080x1920 vertical) is the standard for social video; "
+        "platforms recompress uploads, so export at a high bitrate (H.264) and upload in 1080p.",
+        "分辨率：社交视频标准是 1080p（横屏 1920x1080，竖屏 1080x1920）；平台会二次压缩，导出时用高码率 H.264。",
+    ),
+    (
+        re.compile(r"\bformats?\b|\bmp4\b|\bmov\b|格式"),
+        "Formats: MP4 (H.264 + AAC) plays everywhere; MOV is Apple's container and larger. "
+        "Uploads here accept mp4/mov/avi/webm/mkv video, jpg/png/gif/webp images and mp3/wav/m4a/aac audio.",
+        "格式：MP4（H.264 + AAC）兼容性最好；MOV 是苹果的格式，文件更大。",
+    ),
+    (
+        re.compile(r"\bcopyright\w*\b|\broyalty\b|\blicens\w*\b|版权"),
+        "Music rights: use royalty-free libraries or music you own a licence for; the background "
+        "music I generate is original, so it is safe to publish.",
+        "音乐版权：使用免版税音乐库或已获授权的音乐；我生成的背景音乐是原创的，可以放心发布。",
+    ),
+]
+
+
+def _about(topic: str, voice: Voice) -> str:
+    """The subject the answer is about, said first ("Instagram: …", "How long …? …")."""
+    topic = topic.strip().rstrip("?？.!")
+    if not topic or voice.zh:
+        return f"{topic}：" if topic else ""
+    if re.match(r"(?:how|what|which|why|when|where|who|is|are|can|do|does|should)\b", topic, re.I):
+        return f"{topic[:1].upper()}{topic[1:]}? "
+    return f"{topic[:1].upper()}{topic[1:]}: "
+
+
+def fact(message: str, voice: Voice) -> str | None:
+    low = message.lower()
+    for pattern, en, zh in _FACTS:
+        if pattern.search(low):
+            return zh if voice.zh else en
+    return None
 
 
 def answer(message: str, topic: str, kind: str, voice: Voice) -> str:
     """A text answer on the message's subject; no video is made."""
     low = message.lower()
+    known = fact(message, voice) if kind in ("general", "howto", "tools") else None
+    if known:
+        return (
+            _about(topic, voice)
+            + known
+            + voice.say(
+                " Want me to make or edit the video itself?", "需要我直接生成或编辑视频吗？"
+            )
+        )
     if voice.zh:
         return _answer_zh(message, topic, kind)
     subject = _phrase(topic)

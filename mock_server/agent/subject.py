@@ -150,7 +150,7 @@ def _zh_subject(raw: str) -> str | None:
 
 _DETERMINERS = words("""a an the some my our your his her their this that these those""")
 _PREPOSITIONS = words(
-    """of over at in on under across above by through with for near along during from into
+    """of about over at in on under across above by through with for near along during from into
     against around beneath between behind inside among toward towards underneath beside"""
 )
 _LOCATIVE = words(

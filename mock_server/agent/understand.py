@@ -254,14 +254,22 @@ def _music_style(bare: str) -> str | None:
 
 def _topic(raw: str) -> str:
     """What a question is about: the clause after about/for/on, else the message itself."""
-    text = QUOTED.sub(lambda m: m.group(0), raw).strip()
-    match = re.search(
-        r"\b(?:about|for|on|promoting|featuring|of)\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?([^,.;:?!—–()]{3,80})",
+    text = raw.strip()
+    channel = re.search(
+        r"\b(?:a|my|our)\s+([\w' &-]{3,40}?)\s+(?:channel|brand|business|shop|store|blog|podcast)\b",
         text,
         re.I,
     )
-    if match and has_content(match.group(1)):
-        return match.group(1).strip()
+    if channel and has_content(channel.group(1)):
+        return channel.group(1).strip()
+    for marker in (r"about|promoting|featuring", r"for|on|of"):  # "about" says it best
+        match = re.search(
+            rf"\b(?:{marker})\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?([^,.;:?!—–()]{{3,80}})",
+            text,
+            re.I,
+        )
+        if match and has_content(match.group(1)):
+            return match.group(1).strip()
     first = re.split(r"[.;?!—–]|\s-\s", text)[0]
     return first.strip()[:100]
 
