@@ -191,6 +191,9 @@ _ZH_KEEP_FIRST = re.compile(
 )
 _ZH_REMOVE_FIRST = re.compile(r"(?:去掉|删除|剪掉|删掉|裁掉)(?:开头|前面?)的?" + _DUR)
 _ZH_REMOVE_LAST = re.compile(r"(?:去掉|删除|剪掉|删掉|裁掉)(?:结尾|最后|后面?)的?" + _DUR)
+_ZH_RANGE = re.compile(
+    r"(删除|删掉|剪掉|去掉|保留|只要)[^\d]{0,6}(\d+(?:\.\d+)?)\s*(?:秒)?\s*(?:到|至|-)\s*(\d+(?:\.\d+)?)\s*秒"
+)
 _ZH_EXTEND = re.compile(r"(?:延长|加长|增加)" + _DUR)
 
 _SPEED_UP = re.compile(
@@ -218,7 +221,7 @@ _CLEAR_FX = re.compile(
     r"\b(?:remove|clear|reset|undo|drop) (?:the |all |any )?(?:filters?|effects?|colou?r grad\w*)\b|去掉滤镜|取消滤镜"
 )
 _ASPECT_CUE = re.compile(
-    r"\b(?:convert|change|make|switch|set|turn|crop|resize|reformat|format|aspect|ratio)\b|改成|变成|改为|调成|转成|转为|比例|画幅"
+    r"\b(?:convert|change|make|switch|set|turn|crop|resize|reformat|format|aspect|ratio)\b|改成|变成|改为|调成|转成|转为|转换成|转换为|比例|画幅"
 )
 
 
@@ -283,6 +286,11 @@ def _trims(bare: str) -> list[Edit]:
         ranged: TrimMode = "keep_range" if _KEEP_RANGE.search(bare) else "cut_range"
         if b > a:
             out.append(Edit("trim", mode=ranged, a=a, b=b))
+    if not out and (m := _ZH_RANGE.search(bare)):
+        a, b = float(m.group(2)), float(m.group(3))
+        if b > a:
+            zh_mode: TrimMode = "keep_range" if m.group(1) in ("保留", "只要") else "cut_range"
+            out.append(Edit("trim", mode=zh_mode, a=a, b=b))
     if not out and (m := _TO_LENGTH.search(bare)):
         groups = [g for g in m.groups() if g]
         out.append(Edit("trim", mode="to_length", a=_dur(groups[0], groups[1])))

@@ -149,7 +149,7 @@ _MEDIA_TO_VIDEO = re.compile(
 )
 _TEXT_TO_VIDEO = re.compile(
     r"\b(?:text|script|blog|article|prompt|words)s?\s*(?:to|into|2|→)\s*(?:an?\s+)?(?:videos?|clips?)\b"
-    r"|(?:文字|文本|文案|脚本)(?:转|变|生成)(?:成)?视频|文生视频"
+    r"|(?:文字|文本|文案|脚本|描述|提示词)[^，。,.]{0,4}(?:转|变|生成)(?:成)?视频|文生视频"
 )
 _VIDEO_TASK = re.compile(
     r"\b(?:edit(?:or|ing)?|trim(?:mer|ming)?|cut(?:ter|ting)?|compress(?:or|ion)?|crop(?:per|ping)?|merg(?:e|er|ing)|"
@@ -157,12 +157,21 @@ _VIDEO_TASK = re.compile(
     r"|剪辑|压缩|裁剪|合并|转换|上传"
 )
 _SLIDESHOW = re.compile(r"\bslide ?shows?\b|幻灯片|相册视频|电子相册")
+# An imperative edit: never a description of a new video ("reverse the video", "flip it")
+_EDIT_COMMAND = re.compile(
+    r"^\W*(?:please\s+)?(?:(?:make|give|set|turn)\s+(?:it|the|this|my)\b|(?:edit|add|put|trim|cut|remove|delete|"
+    r"change|replace|swap|speed|slow|apply|convert|crop|resize|fade|mute|increase|decrease|lower|raise|insert|overlay|"
+    r"shorten|extend|burn|brighten|darken|sharpen|denoise|clean|fix|enhance|reduce|boost|switch|drop|stabili[sz]e|"
+    r"reverse|loop|blur|zoom|rotate|flip|get rid of|erase|caption|subtitle|translate|dub|sync|colou?r-?grade)\b)"
+    r"|^\W*(?:加|添加|去掉|去除|移除|删除|删掉|剪|裁|换|改|调|把|给|让|将|配|为|一键)"
+)
 _UPLOAD_WORD = re.compile(r"^\W*(?:upload|上传)\W*$")
 _GEN_TOOL = re.compile(
     r"\b(?:videos?|clips?|animations?)\s+(?:makers?|generators?|creators?|builders?)\b|视频生成|生成视频|视频制作|制作视频"
 )
 _GEN_START = re.compile(
-    r"^\W*(?:please\s+)?(?:generate|create|make|produce|render)\b|^\W*(?:生成|制作|创作)"
+    r"^\W*(?:please\s+)?(?:generate|create|produce|render|make\s+(?:a|an|me|us|some|something|videos?)\b)\b"
+    r"|^\W*(?:生成|制作|创作)"
 )
 _CREDITS = re.compile(
     r"\b(?:credits?|balance|how many credits|quota|my plan|remaining)\b|余额|积分|额度|点数"
@@ -205,7 +214,8 @@ _I_HAVE = re.compile(
 )
 _RAW = re.compile(
     r"\b(?:raw footage|screen recordings?|unedited|my footage|interview recordings?|\d+-(?:minute|hour) (?:[\w-]+ ){0,3}(?:recording|webinar|vlog|interview|tutorial|podcast|lecture))\b"
-    r"|\b(?:1|one|an?)[- ]hour\b.{0,20}\b(?:webinar|recording|video|podcast|lecture|stream)\b",
+    r"|\b(?:1|one|an?)[- ]hour\b.{0,20}\b(?:webinar|recording|video|podcast|lecture|stream)\b"
+    r"|\d+\s*(?:分钟|小时)的?[\u3400-\u9fff]{0,6}(?:采访|录像|录屏|直播|讲座|会议|课程)",
     re.I,
 )
 _MULTI = re.compile(
@@ -218,7 +228,7 @@ _NOT_MEDIA = re.compile(
     re.I,
 )
 _ZH_OWN = re.compile(
-    r"(?:我的|这个|这段|这些|这张|这几张|我拍的|我录的|上传的)(?:[\u3400-\u9fff\w]{0,6})(?:视频|照片|图片|素材|录像|录屏|片子|文件|音频|文章|脚本|剪辑)"
+    r"(?:我的|这个|这段|这些|这张|这几张|我拍的|我录的|上传的|我有一段|我有一个|我有几|我拍了|我录了)(?:[\u3400-\u9fff\w]{0,6})(?:视频|照片|图片|素材|录像|录屏|片子|文件|音频|文章|脚本|剪辑)"
     r"|(?:\d+\s*分钟的?(?:YouTube|[\u3400-\u9fff]{0,4})(?:教程|视频|录像|录屏|采访))",
     re.I,
 )
@@ -398,6 +408,15 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         return result("answer", topic=_topic(raw), answer_kind=_answer_kind(bare))
     if own >= 3 and not resolved:
         return result("upload", topic=_topic(raw), needs=needs)
+    if (
+        _EDIT_COMMAND.search(bare)
+        and not session.has_video
+        and not session.uploads
+        and not (gen_request and gen.prompt)
+        and not (edits and all(e.kind == "aspect" for e in edits))
+        and question < 3
+    ):
+        return result("upload", topic=_topic(raw), needs="video")  # an edit of nothing yet
     if own >= 3 and session.uploads and not session.has_video and not question:
         return result("edit")  # "make a slideshow from my photos": lay out what they uploaded
     if scores["export"] and not edits and not (gen_request and gen.prompt):
@@ -412,7 +431,12 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
             return result("edit")
         if all(e.kind == "aspect" for e in edits):
             return result("canvas")
-        if own < 3 and not _EDIT_VERB.search(bare) and _describes_scene(raw, gen):
+        if (
+            own < 3
+            and lang == "en"
+            and not _EDIT_VERB.search(bare)
+            and _describes_scene(raw, gen, words=3)
+        ):
             return result("generate")  # "a slow pan across a forest with soft piano music"
         return result("upload", topic=_topic(raw), needs="video")
     if gen_request:
@@ -432,7 +456,7 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
     return result("chat")
 
 
-def _describes_scene(raw: str, gen: Generation) -> bool:
+def _describes_scene(raw: str, gen: Generation, words: int = 2) -> bool:
     """Whether a verb-less message describes something to show: two content words (or
     Chinese content characters), or one with a duration or a video noun."""
     if not gen.prompt:
@@ -440,7 +464,7 @@ def _describes_scene(raw: str, gen: Generation) -> bool:
     if CJK.search(gen.prompt):
         return len([ch for ch in gen.prompt if CJK.match(ch)]) >= 2
     content = [w for w in WORD.findall(gen.prompt) if w.lower() not in META_WORDS]
-    return len(content) >= 2 or (
+    return len(content) >= words or (
         len(content) == 1
         and (gen.seconds is not None or _VIDEO_WORD.search(raw.lower()) is not None)
     )
