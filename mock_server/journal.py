@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 SECRET_HEADERS = {"authorization", "x-client-id", "cookie", "set-cookie", "x-api-key"}
+MAX_FRAMES = 2000  # SSE writes kept per stream (a 300 s turn is about 30)
 _TOKEN_RE = re.compile(r"\b(nmv_usr_|clm_)([A-Za-z0-9_\-]{4,})")
 
 
@@ -54,6 +55,8 @@ class JournalEntry:
     completed: bool = False
     response_headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # A stream's body writes as sent: (API time, text, secrets masked), for the inspector.
+    frames: list[tuple[float, str]] | None = None
     # `code` and `response_body` (properties below) are parsed from the raw JSON response on
     # first read: the request path only keeps the bytes, which the garbage collector never
     # has to walk, instead of 10,000 parsed bodies.
@@ -123,6 +126,14 @@ def json_of(body: bytes) -> Any:
         return json.loads(mask_text(body.decode()))
     except ValueError:
         return None
+
+
+def add_frame(entry: JournalEntry, at: float, chunk: bytes) -> None:
+    """Keep one SSE body write of a stream (the first MAX_FRAMES of each)."""
+    if entry.frames is None:
+        entry.frames = []
+    if len(entry.frames) < MAX_FRAMES:
+        entry.frames.append((at, mask_text(chunk.decode("utf-8", "replace"))))
 
 
 def code_of(data: Any) -> int | None:

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.domain.errors import BUSINESS_CODES, FakeError, InjectedServerError
 from mock_server.faults import Fault
 from mock_server.http.wire import dumps, error_body, error_status
-from mock_server.journal import Exchange, JournalEntry, mask_headers, mask_text
+from mock_server.journal import Exchange, JournalEntry, add_frame, mask_headers, mask_text
 
 if TYPE_CHECKING:
     from mock_server.fake import Fake
@@ -63,6 +63,9 @@ class JournalFaultMiddleware:
             message = await receive()
             if message["type"] == "http.request" and len(request_body) < CAPTURE:
                 request_body.extend(message.get("body", b"")[: CAPTURE - len(request_body)])
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                # journaled now, not at the end: a running stream shows whose it is
+                entry.body = _summarise(bytes(request_body), content_type) if request_body else None
             return message
 
         fault = self.fake.faults.take(method, path)
@@ -189,6 +192,8 @@ class JournalFaultMiddleware:
                         raise StreamCut()
                     state["events"] += frames
                     entry.events = state["events"]
+                    if chunk:
+                        add_frame(entry, self.fake.clock.now(), chunk)
                 elif state["json"] and len(captured) < RESPONSE_CAPTURE:
                     captured.extend(chunk[: RESPONSE_CAPTURE - len(captured)])
                 if not message.get("more_body", False) and state["json"]:
