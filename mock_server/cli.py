@@ -76,6 +76,7 @@ def serve(
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     server = uvicorn.Server(
         uvicorn.Config(
             fake.app, log_level=log_level, lifespan="off", access_log=_access_log(log_level)
@@ -223,6 +224,7 @@ def replay(
         f"nemo-fake replay: {url} serving {count} interaction(s) from {cassette} (speed {speed:g})"
     )
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     try:
         _run_uvicorn(replay_app, sock, log_level)
     finally:
@@ -252,6 +254,9 @@ def verify(
     media: Annotated[
         list[Path] | None, typer.Option(help="folders with the recorded upload files (by sha256)")
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="also write the report as a web page to this file")
+    ] = None,
 ) -> None:
     """Drift report: replay each cassette's requests against the fake and compare responses."""
     from rich.console import Console
@@ -277,6 +282,10 @@ def verify(
         for path in cassettes
     ]
     print_reports(reports, Console())
+    if html is not None:
+        from mock_server.inspector.report import write_drift_html
+
+        typer.echo(f"drift report written to {write_drift_html(reports, html)}")
     if any(r.error for r in reports):
         raise typer.Exit(2)
     if any(r.drift for r in reports):

@@ -114,6 +114,7 @@ class EventRow:
     text: str = ""
     tool: str = ""
     payload: str = ""  # pretty JSON
+    brief: str = ""  # the payload on one line, cut short
     count: int = 1  # heartbeats folded into one row
     temporary_issue: bool = False
 
@@ -306,6 +307,7 @@ def _turn_view(
                 text=event.text,
                 tool=event.tool,
                 payload="" if event.payload is None else pretty(event.payload),
+                brief=_brief(event.payload),
                 temporary_issue=event.kind == "text" and TEMPORARY_ISSUE in event.text.lower(),
             )
         )
@@ -340,6 +342,13 @@ def _turn_view(
         stream_seq=entry.seq if entry else None,
         stream_note=note,
     )
+
+
+def _brief(payload: Any, limit: int = 140) -> str:
+    if payload is None:
+        return ""
+    text = json.dumps(payload, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _media(fake: Fake, session: Session) -> list[MediaView]:
