@@ -62,7 +62,9 @@ def _typed(at: float, block: str, payload: dict[str, Any]) -> FrameEvent:
     if kind == "text":
         return FrameEvent(at, "text", block, text=str(payload.get("content", "")))
     if kind == "tool_call":
-        return FrameEvent(at, "call", block, tool=str(payload.get("name", "")), payload=payload.get("args"))
+        return FrameEvent(
+            at, "call", block, tool=str(payload.get("name", "")), payload=payload.get("args")
+        )
     if kind == "tool_result":
         return FrameEvent(
             at, "result", block, tool=str(payload.get("name", "")), payload=payload.get("result")
@@ -88,13 +90,25 @@ def _adk(at: float, block: str, payload: dict[str, Any]) -> list[FrameEvent]:
         elif "functionCall" in part:
             call = part["functionCall"] or {}
             events.append(
-                FrameEvent(at, "call", block, tool=str(call.get("name", "")), payload=call.get("args"), **common)
+                FrameEvent(
+                    at,
+                    "call",
+                    block,
+                    tool=str(call.get("name", "")),
+                    payload=call.get("args"),
+                    **common,
+                )
             )
         elif "functionResponse" in part:
             response = part["functionResponse"] or {}
             events.append(
                 FrameEvent(
-                    at, "result", block, tool=str(response.get("name", "")), payload=response.get("response"), **common
+                    at,
+                    "result",
+                    block,
+                    tool=str(response.get("name", "")),
+                    payload=response.get("response"),
+                    **common,
                 )
             )
     return events or [FrameEvent(at, "other", block, payload=payload, **common)]

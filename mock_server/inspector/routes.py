@@ -20,6 +20,9 @@ the admin API (`/_fake/...`) made by the page's script, so the page has no power
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -35,7 +38,7 @@ from mock_server.inspector.web import PREFIX, live_feed, page
 ERROR_CODES = (1001, 1002, 2001, 4001, 4002, 400, 402, 429, 500, 502, 503, 504)
 
 
-def _common(request: Request, section: str) -> dict[str, object]:
+def _common(request: Request, section: str) -> dict[str, Any]:
     fake = fake_of(request)
     return {"clock": fake.clock_info(), "section": section, "mode": "live"}
 
@@ -68,7 +71,9 @@ async def session(request: Request, session_id: str) -> Response:
 
 async def renders(request: Request) -> Response:
     return page(
-        "renders.html", renders=views.renders_overview(fake_of(request)), **_common(request, "renders")
+        "renders.html",
+        renders=views.renders_overview(fake_of(request)),
+        **_common(request, "renders"),
     )
 
 
@@ -160,7 +165,7 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def _path(endpoint):  # type: ignore[no-untyped-def]
+def _path(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
     """Starlette hands path parameters in `request.path_params`; pass them as arguments."""
 
     async def handle(request: Request) -> Response:

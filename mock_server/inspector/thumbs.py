@@ -23,6 +23,7 @@ def thumbnail(path: Path, file_type: str) -> bytes | None:
 def _thumbnail(path: str, file_type: str, _mtime: int, _size: int) -> bytes | None:
     from PIL import Image
 
+    image: Image.Image
     try:
         if file_type == "image":
             image = Image.open(path)

@@ -11,8 +11,6 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 TRACK_TYPES = {0: "video", 1: "audio", 7: "text"}
-# Keys drawn in the segment box; the rest show in its tooltip.
-KNOWN_KEYS = ("id", "s", "d", "src", "n", "so", "vol", "tx", "pos", "size", "color", "k")
 
 
 @dataclass
@@ -78,7 +76,7 @@ def timeline(draft: dict[str, Any] | None) -> TimelineView:
     ]
     total = max([_int(draft.get("d")), *ends, 1])
     lanes = [_lane(track, total) for track in tracks]
-    meta = draft.get("m") if isinstance(draft.get("m"), dict) else {}
+    meta: dict[str, Any] = draft["m"] if isinstance(draft.get("m"), dict) else {}
     width, height = meta.get("width"), meta.get("height")
     return TimelineView(
         duration_ms=total,
@@ -112,7 +110,7 @@ def _lane(track: dict[str, Any], total: int) -> LaneView:
 
 def _segment(kind: str, seg: dict[str, Any], total: int) -> SegmentView:
     start, duration = _int(seg.get("s")), _int(seg.get("d"))
-    detail = [f"{_seconds(start)}–{_seconds(start + duration)}"]
+    detail = [f"{_seconds(start)}-{_seconds(start + duration)}"]
     role = seg.get("k") if kind == "text" and isinstance(seg.get("k"), str) else None
     if kind == "text":
         label = str(seg.get("tx") or seg.get("n") or "")
@@ -127,7 +125,7 @@ def _segment(kind: str, seg: dict[str, Any], total: int) -> SegmentView:
         if seg.get("so"):
             detail.append(f"from {_seconds(_int(seg['so']))}")
         if seg.get("sp") not in (None, 1, 1.0):
-            detail.append(f"×{seg['sp']}")
+            detail.append(f"speed {seg['sp']}")
         if isinstance(seg.get("fx"), list) and seg["fx"]:
             detail.append("fx " + ",".join(str(f) for f in seg["fx"]))
     for key, name in (("fi", "fade in"), ("fo", "fade out")):

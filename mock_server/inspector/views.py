@@ -266,7 +266,8 @@ def _turns(
             (
                 e
                 for e in reversed(sse)
-                if e.seq not in used and e.time <= turn.started_at + 1e-6
+                if e.seq not in used
+                and e.time <= turn.started_at + 1e-6
                 and not any(ev.invocation_id for ev in parsed[e.seq])
             ),
             None,
@@ -274,7 +275,9 @@ def _turns(
         if entry is not None:
             used.add(entry.seq)
         views.append(
-            _turn_view(fake, turn, index + 1, entry, parsed.get(entry.seq, []) if entry else [], now)
+            _turn_view(
+                fake, turn, index + 1, entry, parsed.get(entry.seq, []) if entry else [], now
+            )
         )
     return views, used
 

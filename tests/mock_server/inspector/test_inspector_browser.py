@@ -37,7 +37,9 @@ def browser() -> Iterator[Any]:
     paths = _browser_paths()
     if paths is None:
         if os.environ.get("CI"):
-            pytest.fail("chromium and chromedriver are missing (tools/system-deps.sh installs them)")
+            pytest.fail(
+                "chromium and chromedriver are missing (tools/system-deps.sh installs them)"
+            )
         pytest.skip("chromium/chromedriver not installed (run tools/system-deps.sh as root)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -98,7 +100,11 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
     browser.set_window_size(*DESKTOP)
     browser.get(ui)
     assert "No accounts yet" in browser.page_source
-    _until(browser, "the live feed connected", lambda d: "connected" in d.find_element("tag name", "body").get_attribute("class"))
+    _until(
+        browser,
+        "the live feed connected",
+        lambda d: "connected" in d.find_element("tag name", "body").get_attribute("class"),
+    )
 
     # 1. the session appears without a reload
     client = RawNemoClient(base_url=nemo_fake_server.url, sleep=nemo_fake_server.advance)
@@ -176,7 +182,10 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
     # 6. the journal, filtered by path: fewer rows, each one a /run_sse
     browser.get(f"{ui}/journal")
     everything = len(css(browser, "tr.journal-row"))
-    assert any(r.get_attribute("data-path") == "/api/credits/balance/simple" for r in css(browser, "tr.journal-row"))
+    assert any(
+        r.get_attribute("data-path") == "/api/credits/balance/simple"
+        for r in css(browser, "tr.journal-row")
+    )
     path_filter = css(browser, '#journal-filter input[name="path"]')[0]
     path_filter.send_keys("/run_sse")
     css(browser, "#journal-filter button")[0].click()

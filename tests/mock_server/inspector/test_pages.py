@@ -76,7 +76,10 @@ def test_journal_filter_and_masked_request(flow: tuple[Any, RawNemoClient]) -> N
     streams = fake.client.get(f"{UI}/journal", params={"path": "/run_sse", "method": "POST"}).text
     posts = everything.count('class="journal-row"')
     assert 0 < streams.count('class="journal-row"') == 2 < posts
-    assert fake.client.get(f"{UI}/journal", params={"code": "1001"}).text.count('class="journal-row"') == 0
+    assert (
+        fake.client.get(f"{UI}/journal", params={"code": "1001"}).text.count('class="journal-row"')
+        == 0
+    )
     seq = fake.requests(path="/api/credits/*")[-1].seq
     detail = fake.client.get(f"{UI}/journal/{seq}").text
     assert client.token is not None and client.token not in detail  # masked...
@@ -89,7 +92,13 @@ def test_journal_filter_and_masked_request(flow: tuple[Any, RawNemoClient]) -> N
 
 def test_every_asset_comes_from_the_fake(flow: tuple[Any, RawNemoClient]) -> None:
     fake, client = flow
-    pages = [UI, f"{UI}/sessions/{client.session_id}", f"{UI}/journal", f"{UI}/control", f"{UI}/renders"]
+    pages = [
+        UI,
+        f"{UI}/sessions/{client.session_id}",
+        f"{UI}/journal",
+        f"{UI}/control",
+        f"{UI}/renders",
+    ]
     seen: dict[str, str] = {}
     for path in pages:
         response = fake.client.get(path)
@@ -113,7 +122,16 @@ def test_control_page_forms_match_the_admin_api(nemo_fake: Any) -> None:
     nemo_fake.fault(path="/run_sse", cut_after_events=2)
     page = nemo_fake.client.get(f"{UI}/control").text
     assert 'data-api="POST /_fake/faults"' in page and 'data-api="PATCH /_fake/config"' in page
-    for field in ("method", "path", "times", "probability", "error_code", "latency", "drop", "cut_after_events"):
+    for field in (
+        "method",
+        "path",
+        "times",
+        "probability",
+        "error_code",
+        "latency",
+        "drop",
+        "cut_after_events",
+    ):
         assert f'name="{field}"' in page
     assert "cut after 2 events" in page and 'data-api="DELETE /_fake/faults/flt_1"' in page
     assert 'name="events"' in page and "<option selected>adk</option>" in page
@@ -122,7 +140,9 @@ def test_control_page_forms_match_the_admin_api(nemo_fake: Any) -> None:
 def test_frames_read_both_dialects_and_heartbeats() -> None:
     typed = block_events(1.0, 'data: {"type":"tool_call","name":"edit","args":{"a":1}}')
     assert [(e.kind, e.tool, e.payload) for e in typed] == [("call", "edit", {"a": 1})]
-    assert [e.kind for e in stream_events([(2.0, "data: \n\n: heartbeat\n\n")])] == ["heartbeat"] * 2
+    assert [e.kind for e in stream_events([(2.0, "data: \n\n: heartbeat\n\n")])] == [
+        "heartbeat"
+    ] * 2
     assert block_events(3.0, 'data: {"error": "boom"}')[0].text == "boom"
 
 
@@ -131,7 +151,12 @@ def test_timeline_places_segments_to_scale() -> None:
         {"t": [{"tt": 7, "sg": [{"s": 1000, "d": 1000, "tx": "Hi", "k": "subtitle"}]}], "d": 4000}
     )
     segment = view.lanes[0].segments[0]
-    assert (segment.left, segment.width, segment.label, segment.role) == (25.0, 25.0, "Hi", "subtitle")
+    assert (segment.left, segment.width, segment.label, segment.role) == (
+        25.0,
+        25.0,
+        "Hi",
+        "subtitle",
+    )
     assert timeline(None).empty
 
 
@@ -141,7 +166,7 @@ def test_replay_pages_step_through_the_cassette() -> None:
         http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "x"})
         assert http.get("/api/credits/balance/simple").status_code == 404  # a miss
         page = http.get(UI).text
-        assert "matched ×1" in page and "could not answer" in page and "#3 GET" in page
+        assert "matched \u00d71" in page and "could not answer" in page and "#3 GET" in page
         step = http.get(f"{UI}/step/5").text  # the /run_sse turn
         assert "Frames" in step and 'rel="prev"' in step and "generate_video_with_seedance" in step
         assert http.get(f"{UI}/step/99").status_code == 404
@@ -151,5 +176,5 @@ def test_replay_pages_step_through_the_cassette() -> None:
 def test_drift_report_page_stands_alone() -> None:
     item = InteractionReport(1, "GET", "/api/x", [Difference("status", "200", "404")])
     html = drift_html([CassetteReport("a.json", [item]), CassetteReport("b.json", error="bad")])
-    assert "<style>" in html and "<script" not in html and "<link rel=\"stylesheet\"" not in html
+    assert "<style>" in html and "<script" not in html and '<link rel="stylesheet"' not in html
     assert "diff-drift" in html and "bad" in html and "2 with drift" in html
