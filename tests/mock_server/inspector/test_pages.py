@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -178,3 +179,23 @@ def test_drift_report_page_stands_alone() -> None:
     html = drift_html([CassetteReport("a.json", [item]), CassetteReport("b.json", error="bad")])
     assert "<style>" in html and "<script" not in html and '<link rel="stylesheet"' not in html
     assert "diff-drift" in html and "bad" in html and "2 with drift" in html
+
+
+def test_uploads_get_thumbnails(nemo_fake: Any, tmp_path: Path) -> None:
+    from fixtures.media.make_samples import write_image, write_video
+
+    with nemo_fake.mock():
+        client = RawNemoClient(sleep=nemo_fake.advance)
+        client.start()
+        for sample in (write_video(tmp_path / "clip.mp4"), write_image(tmp_path / "still.png")):
+            files = [("files", (sample.name, sample.read_bytes()))]
+            upload = f"/api/upload-video/nemo_agent/me/{client.session_id}"
+            assert client._call("POST", upload, files=files) is not None
+    page = nemo_fake.client.get(f"{UI}/sessions/{client.session_id}").text
+    thumbs = re.findall(r'src="(/_fake/ui/thumbs/med_\w+\.jpg)"', page)
+    assert len(thumbs) == 2 and "clip.mp4" in page and "still.png" in page
+    for url in thumbs:
+        picture = nemo_fake.client.get(url)
+        assert picture.headers["content-type"] == "image/jpeg"
+        assert picture.content[:2] == b"\xff\xd8"  # a JPEG
+    assert nemo_fake.client.get(f"{UI}/thumbs/med_none.jpg").status_code == 404
