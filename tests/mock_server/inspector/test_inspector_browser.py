@@ -86,6 +86,33 @@ def shot(driver: Any, name: str) -> Path:
     return path
 
 
+def click(driver: Any, selector: str, index: int = 0) -> None:
+    """Click the element a selector finds, again if a live refresh just replaced it."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def clicked(d: Any) -> bool:
+        try:
+            css(d, selector)[index].click()
+        except (StaleElementReferenceException, IndexError):
+            return False
+        return True
+
+    _until(driver, f"something to click at {selector}", clicked)
+
+
+def read(driver: Any, selector: str, attribute: str | None = None) -> list[str]:
+    """The text (or an attribute) of every match, read in one go: a live refresh cannot
+    leave a stale element between finding and reading."""
+    return list(
+        driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0]))"
+            ".map(e => arguments[1] ? e.getAttribute(arguments[1]) : e.innerText.trim());",
+            selector,
+            attribute,
+        )
+    )
+
+
 def css(driver: Any, selector: str) -> list[Any]:
     from selenium.webdriver.common.by import By
 
@@ -116,24 +143,19 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
     # 2. a generation turn: its text and tool calls, heartbeats counted
     reply = client.send("make a 2-second video of a red fox")
     assert reply.text and reply.heartbeats > 0
-    css(browser, row)[0].click()
+    click(browser, row)
     _until(browser, "the turn's text", lambda d: css(d, ".turn .ev-text"))
-    turn = css(browser, ".turn")[0]
-    texts = [e.text for e in turn.find_elements("css selector", ".ev-text .bubble")]
+    texts = read(browser, ".turn .ev-text .bubble")
     assert reply.text.splitlines()[0] in "\n".join(texts)
-    tools = [e.text for e in turn.find_elements("css selector", ".ev-call .tool-name")]
-    assert "generate_video_with_seedance" in tools
-    args = turn.find_elements("css selector", ".ev-call summary.brief")[0].text
-    assert "red fox" in args  # the call's arguments, on one line
-    assert "heartbeat" in turn.find_element("css selector", "footer").text
+    assert "generate_video_with_seedance" in read(browser, ".turn .ev-call .tool-name")
+    assert "red fox" in read(browser, ".turn .ev-call summary.brief")[0]  # arguments, one line
+    assert "heartbeat" in read(browser, ".turn footer")[0]
 
     # 3. the draft drawn to scale: video, audio and text tracks, the title's text
     draft = client.state()["draft"]
     title = next(t for t in draft["t"] if t["tt"] == 7)["sg"][0]["tx"]
-    kinds = [lane.get_attribute("data-kind") for lane in css(browser, ".timeline .lane[data-kind]")]
-    assert kinds == ["video", "audio", "text"]
-    text_lane = css(browser, '.lane[data-kind="text"] .seg-label')
-    assert [e.text for e in text_lane] == [title]
+    assert read(browser, ".timeline .lane[data-kind]", "data-kind") == ["video", "audio", "text"]
+    assert read(browser, '.lane[data-kind="text"] .seg-label') == [title]
     shot(browser, "02-session-turn-timeline")
 
     # 4. an export: the card goes live from processing to completed, and the video plays
@@ -146,7 +168,7 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
     assert submit.json()["success"] is True
     card = f'.render[data-render="{render_id}"]'
     _until(browser, "the render card", lambda d: css(d, card))
-    assert css(browser, card)[0].get_attribute("data-status") in ("pending", "processing")
+    assert read(browser, card, "data-status")[0] in ("pending", "processing")
     nemo_fake_server.advance(120)  # API time: the encoder finishes in real time
     _until(browser, "render completed", lambda d: css(d, f'{card}[data-status="completed"] video'))
     playing = _until(
@@ -173,7 +195,7 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
     Select(form.find_element("name", "error_code")).select_by_visible_text("503")
     form.find_element("css selector", "button[type=submit]").click()
     _until(browser, "the fault listed", lambda d: css(d, ".fault-row"))
-    assert "/api/credits/*" in css(browser, ".fault-row")[0].text
+    assert "/api/credits/*" in read(browser, ".fault-row")[0]
     shot(browser, "04-control-fault")
     failed = client.http.get("/api/credits/balance/simple", headers=client._auth())
     assert failed.status_code == 503
@@ -181,20 +203,17 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
 
     # 6. the journal, filtered by path: fewer rows, each one a /run_sse
     browser.get(f"{ui}/journal")
-    everything = len(css(browser, "tr.journal-row"))
-    assert any(
-        r.get_attribute("data-path") == "/api/credits/balance/simple"
-        for r in css(browser, "tr.journal-row")
-    )
-    path_filter = css(browser, '#journal-filter input[name="path"]')[0]
-    path_filter.send_keys("/run_sse")
-    css(browser, "#journal-filter button")[0].click()
+    paths = read(browser, "tr.journal-row", "data-path")
+    assert "/api/credits/balance/simple" in paths
+    assert any("503" in row and "flt_" in row for row in read(browser, "tr.journal-row"))
+    css(browser, '#journal-filter input[name="path"]')[0].send_keys("/run_sse")
+    click(browser, "#journal-filter button")
     _until(browser, "the filtered journal", lambda d: "path=%2Frun_sse" in d.current_url)
-    rows = css(browser, "tr.journal-row")
-    assert 0 < len(rows) < everything
-    assert {r.get_attribute("data-path") for r in rows} == {"/run_sse"}
+    rows = read(browser, "tr.journal-row", "data-path")
+    assert 0 < len(rows) < len(paths)
+    assert set(rows) == {"/run_sse"}
     shot(browser, "05-journal-filtered")
-    rows[-1].click()  # the stream: its frames with their API times
+    click(browser, "tr.journal-row", len(rows) - 1)  # the stream: frames with API times
     _until(browser, "the stream's frames", lambda d: css(d, "tr.frame"))
     assert css(browser, "tr.frame-heartbeat") and css(browser, "tr.frame-call")
     shot(browser, "06-journal-stream")
