@@ -12,7 +12,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 SECRET_HEADERS = {"authorization", "x-client-id", "cookie", "set-cookie", "x-api-key"}
-MAX_FRAMES = 2000  # SSE writes kept per stream (a 300 s turn is about 30)
+# A stream's writes kept per journal entry (a 300 s turn is about 30 writes, 15 KB).
+MAX_FRAMES = 2000
+MAX_FRAME_BYTES = 256 * 1024
 _TOKEN_RE = re.compile(r"\b(nmv_usr_|clm_)([A-Za-z0-9_\-]{4,})")
 
 
@@ -57,6 +59,7 @@ class JournalEntry:
     extra: dict[str, Any] = field(default_factory=dict)
     # A stream's body writes as sent: (API time, text, secrets masked), for the inspector.
     frames: list[tuple[float, str]] | None = None
+    frame_bytes: int = 0
     # `code` and `response_body` (properties below) are parsed from the raw JSON response on
     # first read: the request path only keeps the bytes, which the garbage collector never
     # has to walk, instead of 10,000 parsed bodies.
@@ -132,8 +135,11 @@ def add_frame(entry: JournalEntry, at: float, chunk: bytes) -> None:
     """Keep one SSE body write of a stream (the first MAX_FRAMES of each)."""
     if entry.frames is None:
         entry.frames = []
-    if len(entry.frames) < MAX_FRAMES:
+    if len(entry.frames) < MAX_FRAMES and entry.frame_bytes + len(chunk) <= MAX_FRAME_BYTES:
+        entry.frame_bytes += len(chunk)
         entry.frames.append((at, mask_text(chunk.decode("utf-8", "replace"))))
+    else:
+        entry.extra["frames_truncated"] = True
 
 
 def code_of(data: Any) -> int | None:

@@ -122,6 +122,7 @@ async def journal_entry(request: Request, seq: str) -> Response:
         "request.html",
         e=entry.to_dict(),
         frames=views.frame_rows(entry),
+        truncated=bool(entry.extra.get("frames_truncated")),
         pretty=views.pretty,
         **_common(request, "journal"),
     )
