@@ -13,6 +13,11 @@ from typing import Any, Literal
 from mock_server.recording.capture import split_sse_text
 
 Kind = Literal["text", "call", "result", "heartbeat", "error", "other"]
+# ADK parts naming a tool: (part key, event kind, the key holding its payload)
+FUNCTION_PARTS: tuple[tuple[str, Kind, str], ...] = (
+    ("functionCall", "call", "args"),
+    ("functionResponse", "result", "response"),
+)
 
 
 @dataclass
@@ -87,28 +92,10 @@ def _adk(at: float, block: str, payload: dict[str, Any]) -> list[FrameEvent]:
             continue
         if "text" in part:
             events.append(FrameEvent(at, "text", block, text=str(part["text"]), **common))
-        elif "functionCall" in part:
-            call = part["functionCall"] or {}
-            events.append(
-                FrameEvent(
-                    at,
-                    "call",
-                    block,
-                    tool=str(call.get("name", "")),
-                    payload=call.get("args"),
-                    **common,
-                )
-            )
-        elif "functionResponse" in part:
-            response = part["functionResponse"] or {}
-            events.append(
-                FrameEvent(
-                    at,
-                    "result",
-                    block,
-                    tool=str(response.get("name", "")),
-                    payload=response.get("response"),
-                    **common,
-                )
-            )
+            continue
+        for key, kind, field_name in FUNCTION_PARTS:
+            if key in part:
+                function = part[key] if isinstance(part[key], dict) else {}
+                tool, value = str(function.get("name", "")), function.get(field_name)
+                events.append(FrameEvent(at, kind, block, tool=tool, payload=value, **common))
     return events or [FrameEvent(at, "other", block, payload=payload, **common)]
