@@ -79,6 +79,7 @@ def _until(driver: Any, what: str, condition: Callable[[Any], Any]) -> Any:
 def shot(driver: Any, name: str) -> Path:
     """A screenshot of the whole page (the window grows to the page's height)."""
     width = driver.get_window_size()["width"]
+    driver.set_window_size(width, DESKTOP[1])  # measure the page, not the last window
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, max(DESKTOP[1], min(int(height) + 120, 3000)))
     path = ARTIFACTS / f"{name}.png"
