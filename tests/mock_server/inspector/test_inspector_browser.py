@@ -203,12 +203,14 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
     assert client.credits()["available"] >= 0  # the fault fired once (times 1)
     # the clock's quick button and the configuration form: the admin API underneath
     before = nemo_fake_server.now()
-    click(browser, 'button[data-body=\'{"seconds": 60}\']')
+    click(browser, "button[data-body='{\"seconds\": 60}']")
     _until(browser, "the clock advanced", lambda d: nemo_fake_server.now() >= before + 60)
     Select(css(browser, "#cfg-events")[0]).select_by_visible_text("typed")
     click(browser, "#config-form button[type=submit]")
     _until(browser, "the dialect changed", lambda d: nemo_fake_server.config.events == "typed")
-    _until(browser, "the answer shown", lambda d: "PATCH /_fake/config → 200" in read(d, "#toast")[0])
+    _until(
+        browser, "the answer shown", lambda d: "PATCH /_fake/config → 200" in read(d, "#toast")[0]
+    )
 
     # 6. the journal, filtered by path: fewer rows, each one a /run_sse
     browser.get(f"{ui}/journal")
