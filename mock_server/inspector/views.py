@@ -127,6 +127,7 @@ class TurnView:
     started: str
     started_at: float
     ends_in: float  # API seconds from start to the end of the turn
+    elapsed: float  # API seconds since it started (while running)
     running: bool
     events: list[EventRow]
     heartbeats: int
@@ -336,6 +337,7 @@ def _turn_view(
         started=iso(turn.started_at),
         started_at=turn.started_at,
         ends_in=round(turn.ends_at - turn.started_at, 3),
+        elapsed=round(min(now, turn.ends_at) - turn.started_at, 1),
         running=running,
         events=rows,
         heartbeats=heartbeats,
