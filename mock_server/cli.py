@@ -9,6 +9,9 @@ import typer
 
 from mock_server.config import FakeConfig
 
+# Seconds Ctrl-C waits for open responses: an inspector tab's live feed never ends by itself.
+SHUTDOWN_GRACE = 3
+
 app = typer.Typer(
     help="nemo-fake: a faithful local fake of the NemoVideo API.", no_args_is_help=True
 )
@@ -79,7 +82,11 @@ def serve(
     typer.echo(f"inspector: {url}/_fake/ui")
     server = uvicorn.Server(
         uvicorn.Config(
-            fake.app, log_level=log_level, lifespan="off", access_log=_access_log(log_level)
+            fake.app,
+            log_level=log_level,
+            lifespan="off",
+            access_log=_access_log(log_level),
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
         )
     )
     try:
@@ -116,7 +123,13 @@ def _run_uvicorn(asgi: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
     server = uvicorn.Server(
-        uvicorn.Config(asgi, log_level=log_level, lifespan="off", access_log=_access_log(log_level))
+        uvicorn.Config(
+            asgi,
+            log_level=log_level,
+            lifespan="off",
+            access_log=_access_log(log_level),
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        )
     )
     server.run(sockets=[sock])
 
