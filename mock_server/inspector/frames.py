@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mock_server.recording.capture import split_sse_text
+from nemo_protocol import sse
 
 Kind = Literal["text", "call", "result", "heartbeat", "error", "other"]
 # ADK parts naming a tool: (part key, event kind, the key holding its payload)
@@ -37,14 +37,14 @@ def stream_events(frames: list[tuple[float, str]] | None) -> list[FrameEvent]:
     """Every SSE block of a journaled stream, in order, as events."""
     out: list[FrameEvent] = []
     for at, chunk in frames or []:
-        for block in split_sse_text(chunk):
+        for block in sse.split_frames(chunk):
             out.extend(block_events(at, block))
     return out
 
 
 def block_events(at: float, block: str) -> list[FrameEvent]:
-    data = [line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")]
-    payload_text = "\n".join(data).strip()
+    """One raw SSE frame (as sent) as events; a comment or an empty `data:` is a heartbeat."""
+    payload_text = "\n".join(m.data for m in sse.messages(block) if m.comment is None).strip()
     if not payload_text:  # `data: `, `: heartbeat` (a comment), or an empty block
         return [FrameEvent(at, "heartbeat", block)]
     try:

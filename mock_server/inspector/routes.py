@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mock_server.fake import FROZEN_KEYS
-from mock_server.http.deps import fake_of
+from mock_server.http.request import fake_of
 from mock_server.inspector import views
 from mock_server.inspector.thumbs import thumbnail
 from mock_server.inspector.web import PREFIX, live_feed, page
