@@ -1,18 +1,26 @@
 """The inspector's routes on a live fake, under /_fake/ui (plus the landing page at `/`).
 
-| route | shows |
-|---|---|
-| `GET /` | a landing page linking the inspector, the contract and the admin API |
-| `GET /_fake/ui` | accounts and sessions, newest first; renders |
-| `GET /_fake/ui/sessions/{id}` | turns with their events, the draft's timeline, media, canvas, renders |
-| `GET /_fake/ui/renders` | every render job, live; completed ones play |
-| `GET /_fake/ui/renders/{id}.mp4` | a completed render's file (range requests served) |
-| `GET /_fake/ui/thumbs/{media_id}.jpg` | a thumbnail of an upload or generated clip |
-| `GET /_fake/ui/journal?method=&path=&status=&code=` | the request journal, filtered |
-| `GET /_fake/ui/journal/{seq}` | one request and response (masked as /_fake/requests), its stream frames |
-| `GET /_fake/ui/control` | clock, faults, configuration and dialects, reset: forms over the admin API |
-| `GET /_fake/ui/live` | SSE: `change` whenever what the pages show changes |
-| `GET /_fake/ui/static/...` | the CSS and script (package data) |
+| GET | `/` | `landing` |
+| GET | `/_fake/ui` | `overview` |
+| GET | `/_fake/ui/` | `overview` |
+| GET | `/_fake/ui/sessions/{session_id}` | `session` |
+| GET | `/_fake/ui/renders` | `renders` |
+| GET HEAD | `/_fake/ui/renders/{render_id}.mp4` | `render_file` |
+| GET | `/_fake/ui/thumbs/{media_id}.jpg` | `thumb` |
+| GET | `/_fake/ui/journal` | `journal` |
+| GET | `/_fake/ui/journal/{seq}` | `journal_entry` |
+| GET | `/_fake/ui/control` | `control` |
+| GET | `/_fake/ui/live` | `live` |
+| GET | `/_fake/ui/static` | `static` |
+
+`/` is a landing page linking the inspector, the contract and the admin API; `/_fake/ui`
+lists accounts and sessions, newest first; a session page shows its turns with their
+events, the draft's timeline, media, canvas and renders; `renders/{id}.mp4` serves a
+completed render (range requests); `thumbs/` draws a thumbnail of an upload or generated
+clip; `journal?method=&path=&status=&code=` filters the request journal and
+`journal/{seq}` opens one request and response (masked as /_fake/requests) with its
+stream frames; `control` holds the forms over the admin API; `live` is the SSE feed
+(`change` whenever what the pages show changes); `static` serves the CSS and script.
 
 The pages only read; every action on the control page is a same-origin JSON request to
 the admin API (`/_fake/...`) made by the page's script, so the page has no power of its own.
