@@ -199,3 +199,17 @@ def test_uploads_get_thumbnails(nemo_fake: Any, tmp_path: Path) -> None:
         assert picture.headers["content-type"] == "image/jpeg"
         assert picture.content[:2] == b"\xff\xd8"  # a JPEG
     assert nemo_fake.client.get(f"{UI}/thumbs/med_none.jpg").status_code == 404
+
+
+def test_a_shared_store_shows_sessions_and_turn_events(
+    nemo_fake_factory: Any, tmp_path: Path
+) -> None:
+    fake = nemo_fake_factory(store=f"sqlite:///{tmp_path}/fake.db", starting_credits=1000)
+    with fake.mock():
+        client = RawNemoClient(sleep=fake.advance)
+        client.start()
+        client.send("make a 2-second video of a red fox")
+    assert client.session_id in fake.client.get(UI).text
+    page = fake.client.get(f"{UI}/sessions/{client.session_id}").text
+    assert '<code class="tool-name">generate_video_with_seedance</code>' in page  # an event
+    assert re.search(r"♥ \d+ heartbeats?", page)
