@@ -115,7 +115,9 @@ def test_every_asset_comes_from_the_fake(flow: tuple[Any, RawNemoClient]) -> Non
                 seen[url] = asset.text
     assert {f"{UI}/static/inspector.css", f"{UI}/static/inspector.js"} <= seen.keys()
     for where, text in seen.items():
-        hosts = {h for h in re.findall(r"(?:https?:)?//([\w.-]+(?::\d+)?)", text)}
+        # web addresses: http(s)://host, or //host where a URL goes (attribute, url(), string)
+        hosts = set(re.findall(r"https?://([\w.-]+(?::\d+)?)", text))
+        hosts |= set(re.findall(r"""["'(=]\s*//([\w.-]+(?::\d+)?)""", text))
         assert hosts <= {httpx.URL(fake.url).netloc.decode()}, f"{where} names {hosts}"
 
 
