@@ -148,6 +148,7 @@ class Exchange:
     headers: dict[str, str]
     body: bytes
     injected: bool = False
+    websocket: bool = False  # one WebSocket message the fake sent (body = its text)
 
 
 class Journal:

@@ -37,6 +37,7 @@ class _Collector:
         self.tmp_dir = tmp_dir
         self.max_bytes = max_bytes
         self.files: list[IncomingFile] = []
+        self._field_bytes: dict[str, bytearray] = {}
         self.temp_paths: list[Path] = []
         self.part = _Part()
         self._field, self._value = b"", b""
@@ -78,6 +79,8 @@ class _Collector:
         if part.handle is None:
             if part.size > FIELD_LIMIT:
                 raise BadRequest(f"Form field {part.name!r} is larger than {FIELD_LIMIT} bytes")
+            if part.name is not None:
+                self._field_bytes.setdefault(part.name, bytearray()).extend(data[start:end])
             return
         if part.size > self.max_bytes:
             raise FileTooLarge(
@@ -100,6 +103,10 @@ class _Collector:
     def on_end(self) -> None:
         self.ended = True
 
+    @property
+    def fields(self) -> dict[str, str]:
+        return {k: v.decode("utf-8", "replace") for k, v in self._field_bytes.items()}
+
     def cleanup(self) -> None:
         if self.part.handle is not None and not self.part.handle.closed:
             self.part.handle.close()
@@ -110,6 +117,14 @@ class _Collector:
 
 async def receive_files(request: Request, tmp_dir: Path, max_bytes: int) -> list[IncomingFile]:
     """Stream the multipart body to disk; on any error every temp file is removed."""
+    files, _fields = await receive_form(request, tmp_dir, max_bytes)
+    return files
+
+
+async def receive_form(
+    request: Request, tmp_dir: Path, max_bytes: int
+) -> tuple[list[IncomingFile], dict[str, str]]:
+    """The files (on disk) and the small text fields of a multipart body."""
     _, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if not boundary:
@@ -141,4 +156,4 @@ async def receive_files(request: Request, tmp_dir: Path, max_bytes: int) -> list
         if path not in kept:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-    return collector.files
+    return collector.files, collector.fields
