@@ -38,7 +38,8 @@ def projects_of(service: NemoService, account: Account) -> list[Session]:
     sessions = service.store.sessions_of(account.user_id)
     for session in sessions:
         service.sessions.apply_due(session)
-    return sorted(sessions, key=lambda s: (s.created_at, s.session_id), reverse=True)
+    # newest first; sessions made at the same API time in reverse order of creation
+    return sorted(reversed(sessions), key=lambda s: s.created_at, reverse=True)
 
 
 def updated_at(session: Session) -> float:
