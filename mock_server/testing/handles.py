@@ -251,7 +251,8 @@ class FakeHandle:
         advancer = IdleAdvancer(self.tracker, probe, 0.003).start()
         try:
             client = TestClient(probe, base_url=self.base_url)
-            with client.websocket_connect(path) as session:
+            url = "ws" + self.base_url.removeprefix("http") + path  # ws://nemo-fake.local/...
+            with client.websocket_connect(url) as session:
                 yield session
         finally:
             advancer.stop()
