@@ -20,6 +20,7 @@ from mock_server.domain.service import NemoService
 from mock_server.gateway.projects import projects_of
 
 MAX_PAGE_SIZE = 100
+QUERY_KEYS = ("page_no", "page_size", "start_date", "end_date")
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ def _day(created_at: str) -> date:
 
 def usage_page(service: NemoService, account: Account, query: dict[str, str]) -> dict[str, Any]:
     """`GET /billing/usage/conversations?page_no&page_size&start_date&end_date`."""
+    unknown = sorted(set(query) - set(QUERY_KEYS))
+    if unknown:
+        raise BadRequest(
+            f"Unknown query parameter {unknown[0]!r}; accepted: {', '.join(QUERY_KEYS)}"
+        )
     page_no = _int(query, "page_no", 1, 1, 1_000_000)
     page_size = _int(query, "page_size", 20, 1, MAX_PAGE_SIZE)
     start, end = _date(query, "start_date"), _date(query, "end_date")

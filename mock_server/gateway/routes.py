@@ -44,43 +44,36 @@ router = APIRouter()
 @gateway_errors
 async def verify(request: Request) -> Response:
     body = require_object(await json_body(request), "Body")
-    token = optional_str(body, "token")
-    if not token:
-        raise BadRequest('token is required: {"token": "nmv_usr_..."}')
+    token = optional_str(body, "token")  # missing or empty: 401 "Missing authentication token"
     fake = fake_of(request)
     with fake.service.lock:
-        account = fake.service.accounts.authenticate(f"Bearer {token}")
+        account = fake.service.accounts.authenticate(f"Bearer {token}" if token else None)
     return ok({"user_id": account.user_id, "email": None, "balance": account.available})
 
 
 # --- projects -----------------------------------------------------------------------------
 
 
-@router.post("/projects")
+@router.api_route("/projects", methods=["GET", "POST"])
 @gateway_errors
-async def create_project(request: Request) -> Response:
+async def projects(request: Request) -> Response:
+    """GET lists the caller's projects, POST creates one (one route, so a 405 lists both)."""
     account = authenticate(request)
+    fake = fake_of(request)
+    if request.method == "GET":
+        with fake.service.lock:
+            listed = [project_view(s) for s in projects_of(fake.service, account)]
+        return ok({"projects": listed, "count": len(listed)})
     body = require_object(await json_body(request, required=False), "Body")
     name = optional_str(body, "name") or DEFAULT_NAME
     create_session = body.get("create_session", True)
     if not isinstance(create_session, bool):
         raise BadRequest("create_session must be true or false")
-    fake = fake_of(request)
     with fake.service.lock:
         session = fake.service.sessions.create(account, name, None)
         view = project_view(session)
         session_data = session_view(session, fake.clock.now()) if create_session else None
     return ok({**view, "session": session_data})
-
-
-@router.get("/projects")
-@gateway_errors
-async def list_projects(request: Request) -> Response:
-    account = authenticate(request)
-    fake = fake_of(request)
-    with fake.service.lock:
-        projects = [project_view(s) for s in projects_of(fake.service, account)]
-    return ok({"projects": projects, "count": len(projects)})
 
 
 @router.get("/projects/{project_id}")
@@ -173,6 +166,13 @@ async def usage(request: Request) -> Response:
 async def submit_render(request: Request) -> Response:
     account = authenticate(request)
     body = await json_body(request)
+    output = body.get("output") if isinstance(body, dict) else None
+    if isinstance(output, dict):  # the CLI's encoder settings: checked, then kept as given
+        if not isinstance(output.get("codec", ""), str):
+            raise BadRequest("output.codec must be a string such as 'h264'")
+        crf = output.get("crf", 23)
+        if not isinstance(crf, int) or isinstance(crf, bool) or not 0 <= crf <= 51:
+            raise BadRequest("output.crf must be an integer from 0 to 51")
     fake = fake_of(request)
     with fake.service.lock:
         render = fake.service.renders.submit(account, body, attribution(request))

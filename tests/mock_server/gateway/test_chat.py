@@ -103,9 +103,9 @@ def test_refusals_close_with_the_clis_codes(
     nemo_fake: FakeHandle, query: str, code: int, reason: str
 ) -> None:
     account = nemo_fake.new_account("registered")
-    with nemo_fake.websocket(f"/ws/chat?{query.format(token=account.token)}") as ws:
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_json()
+    path = f"/ws/chat?{query.format(token=account.token)}"
+    with nemo_fake.websocket(path) as ws, pytest.raises(WebSocketDisconnect) as closed:
+        ws.receive_json()
     assert (closed.value.code, closed.value.reason) == (code, reason)
     entry = nemo_fake.requests(path="/ws/chat")[-1]
     assert entry.extra["close_code"] == code
@@ -219,9 +219,11 @@ def test_handshake_faults(nemo_fake: FakeHandle) -> None:
     nemo_fake.fault(path="/ws/chat", error_code=503)
     from starlette.testclient import WebSocketDenialResponse
 
-    with pytest.raises(WebSocketDenialResponse) as denied:
-        with nemo_fake.websocket(chat_path(account, sid)):
-            pass
+    with (
+        pytest.raises(WebSocketDenialResponse) as denied,
+        nemo_fake.websocket(chat_path(account, sid)),
+    ):
+        pass
     assert denied.value.status_code == 503
 
 

@@ -84,7 +84,9 @@ def test_auth_verify_checks_the_token_in_the_body(nemo_fake: FakeHandle) -> None
     assert verified == {"user_id": account.user_id, "email": None, "balance": 70}
     wrong = nemo_fake.client.post("/auth/verify", json={"token": "nmv_usr_wrong"})
     assert (wrong.status_code, wrong.json()["code"]) == (401, 1010)
-    assert nemo_fake.client.post("/auth/verify", json={}).status_code == 400
+    missing = nemo_fake.client.post("/auth/verify", json={})
+    assert (missing.status_code, missing.json()["code"]) == (401, 1010)
+    assert nemo_fake.client.post("/auth/verify", json={"token": 7}).status_code == 400
 
 
 def test_unknown_and_foreign_projects_are_404(nemo_fake: FakeHandle) -> None:
@@ -208,6 +210,7 @@ def test_billing_balance_and_history_follow_the_ledger(nemo_fake: FakeHandle) ->
     "query",
     [
         "page_size=101",
+        "page=2",
         "page_no=0",
         "start_date=yesterday",
         "start_date=2026-02-01&end_date=2026-01-01",
