@@ -40,8 +40,9 @@ from mock_server.domain.service import NemoService
 from mock_server.faults import Fault
 from mock_server.gateway.messages import Outgoing, answer_text, turn_messages
 from mock_server.gateway.wire import auth_code, error_parts
-from mock_server.http.wire import JSONBytes, dumps
-from mock_server.journal import Exchange, JournalEntry, mask_headers, mask_text
+from mock_server.http.envelopes import JSONBytes, dumps
+from mock_server.journal import Exchange, JournalEntry
+from nemo_protocol.secrets import mask_headers, mask_query, mask_text
 
 if TYPE_CHECKING:
     from mock_server.fake import Fake
@@ -157,7 +158,7 @@ async def chat(websocket: WebSocket) -> None:
         time=fake.clock.now(),
         method="GET",
         path=PATH,
-        query=mask_text(websocket.scope.get("query_string", b"").decode("latin-1")),
+        query=mask_query(websocket.scope.get("query_string", b"").decode("latin-1")),
         headers=mask_headers(headers),
         body=None,
         client=client.host if client else None,

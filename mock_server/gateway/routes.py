@@ -22,7 +22,8 @@ from mock_server.gateway.projects import (
     session_view,
 )
 from mock_server.gateway.wire import gateway_errors, ok, proxy_ok
-from mock_server.http.deps import (
+from mock_server.http.multipart import receive_form
+from mock_server.http.request import (
     attribution,
     authenticate,
     fake_of,
@@ -30,7 +31,6 @@ from mock_server.http.deps import (
     optional_str,
     require_object,
 )
-from mock_server.http.multipart import receive_form
 from mock_server.http.routes_render import output_url, poll_body, settle, settled_render
 from mock_server.http.routes_upload import ingest
 

@@ -16,7 +16,7 @@ from typing import Any, ParamSpec
 from starlette.responses import Response
 
 from mock_server.domain.errors import FakeError, TokenInvalid
-from mock_server.http.wire import JSONBytes
+from mock_server.http.envelopes import JSONBytes
 
 INVALID_TOKEN = 1010
 EXPIRED_TOKEN = 1011
