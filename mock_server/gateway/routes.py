@@ -4,14 +4,15 @@ billing and the render proxy, on the same core as the skill API."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mock_server.clock import iso
 from mock_server.domain.errors import BadRequest, RenderNotFound
-from mock_server.domain.model import Account, Render
+from mock_server.domain.model import Account, Render, Session
 from mock_server.gateway import billing
 from mock_server.gateway.projects import (
     DEFAULT_NAME,
@@ -33,6 +34,9 @@ from mock_server.http.request import (
 )
 from mock_server.http.routes_render import output_url, poll_body, settle, settled_render
 from mock_server.http.routes_upload import ingest
+
+if TYPE_CHECKING:
+    from mock_server.fake import Fake
 
 router = APIRouter()
 
@@ -76,34 +80,37 @@ async def projects(request: Request) -> Response:
     return ok({**view, "session": session_data})
 
 
-@router.get("/projects/{project_id}")
-@gateway_errors
-async def get_project(request: Request, project_id: str) -> Response:
+def _project_answer(
+    request: Request, project_id: str, view: Callable[[Fake, Session], Any]
+) -> Response:
+    """`view` of the caller's project (404 for an unknown or another user's)."""
     account = authenticate(request)
     fake = fake_of(request)
     with fake.service.lock:
-        return ok(project_view(find_project(fake.service, account, project_id)))
+        return ok(view(fake, find_project(fake.service, account, project_id)))
+
+
+@router.get("/projects/{project_id}")
+@gateway_errors
+async def get_project(request: Request, project_id: str) -> Response:
+    return _project_answer(request, project_id, lambda _fake, session: project_view(session))
 
 
 @router.get("/projects/{project_id}/sessions")
 @gateway_errors
 async def project_sessions(request: Request, project_id: str) -> Response:
-    account = authenticate(request)
-    fake = fake_of(request)
-    with fake.service.lock:
-        session = find_project(fake.service, account, project_id)
-        sessions = [session_view(session, fake.clock.now())]
-    return ok({"sessions": sessions, "count": len(sessions)})
+    def sessions(fake: Fake, session: Session) -> dict[str, Any]:
+        return {"sessions": [session_view(session, fake.clock.now())], "count": 1}
+
+    return _project_answer(request, project_id, sessions)
 
 
 @router.get("/api/v1/state/frontend/{project_id}")
 @gateway_errors
 async def project_state(request: Request, project_id: str) -> Response:
-    account = authenticate(request)
-    fake = fake_of(request)
-    with fake.service.lock:
-        session = find_project(fake.service, account, project_id)
-        return ok(frontend_state(fake.service, session))
+    return _project_answer(
+        request, project_id, lambda fake, session: frontend_state(fake.service, session)
+    )
 
 
 # --- uploads ------------------------------------------------------------------------------
