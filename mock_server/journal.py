@@ -91,6 +91,7 @@ class JournalEntry:
             "completed": self.completed,
             "response_headers": copy.deepcopy(self.response_headers),
             "response_body": copy.deepcopy(self._response_body),
+            "frames": copy.deepcopy(self.extra.get("frames")),  # WebSocket messages, or None
         }
 
 

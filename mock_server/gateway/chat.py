@@ -55,6 +55,7 @@ CLOSE_SESSION = 4002
 CLOSE_DROPPED = 1011
 WARM_UP = (1.0, 2.0)  # API seconds: agent start, then sandbox start (a cold session)
 AUTH_FAULTS = {1001, 1010, 1011}
+RESUME_WINDOW = 60.0  # real seconds a dropped turn waits for its client to reconnect
 
 
 @dataclass
@@ -65,6 +66,15 @@ class Delivery:
     messages: list[Outgoing]
     sent: int = 0
     questions: list[dict[str, Any]] | None = None  # asked, awaiting the answer
+    attached: bool = True  # a connection is sending it
+    detached_at: float = 0.0  # real (monotonic) time its connection went away
+
+    def resumable(self) -> bool:
+        """A reconnect picks it up: the CLI comes back after 1 s (at most ~40 s with its
+        handshake retries); a later connection is a new client, not this one back."""
+        if self.attached:
+            return False  # another connection is sending it
+        return self.questions is not None or time.monotonic() - self.detached_at < RESUME_WINDOW
 
     @property
     def finished(self) -> bool:
@@ -252,8 +262,10 @@ async def _converse(channel: Channel, account: Account, session: Session, drop: 
     service = fake.service
     pending = deliveries(service)
     current = pending.get(session.session_id)
-    if current is not None and current.turn not in session.turns:
-        current = None  # a delivery of a session the service no longer has
+    if current is not None and (current.turn not in session.turns or not current.resumable()):
+        current = None  # another connection's, stale, or of a session the service lost
+    if current is not None:
+        current.attached = True
     if current is None and not session.turns:
         sandbox = rng.derive(fake.config.seed, "sandbox", session.session_id)
         await channel.send({"type": "warming_up"})
@@ -294,6 +306,9 @@ async def _converse(channel: Channel, account: Account, session: Session, drop: 
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.gather(*tasks, return_exceptions=True)
+        if state.delivery is not None:
+            state.delivery.attached = False
+            state.delivery.detached_at = time.monotonic()
 
 
 @dataclass

@@ -4,6 +4,7 @@ a dropped socket resumed without a second turn, and the journal of every message
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -75,7 +76,7 @@ def test_the_same_turn_as_run_sse(nemo_fake_factory: Any) -> None:
                     part["text"]
                     for line in r.iter_lines()
                     if line.startswith("data: {")
-                    for part in __import__("json").loads(line[6:])["content"]["parts"]
+                    for part in json.loads(line[6:])["content"]["parts"]
                     if "text" in part
                 ]
         else:
@@ -239,6 +240,9 @@ def test_the_journal_records_every_message(nemo_fake: FakeHandle) -> None:
         ("out", "warming_up"), ("out", "status"), ("out", "session_ready"), ("in", "ping"), ("out", "pong")
     ]  # fmt: skip
     assert entry.status == 101 and entry.events == 4 and entry.user_id == account.user_id
+    admin = nemo_fake.client.get("/_fake/requests", params={"path": "/ws/chat"}).json()
+    assert admin["requests"][-1]["frames"] == frames  # the admin API shows them too
+    assert account.token not in json.dumps(admin)
 
 
 def test_the_contract_checks_every_message(
@@ -253,3 +257,30 @@ def test_the_contract_checks_every_message(
     assert checker.check(bad) and "'text' is a required property" in checker.check(bad)[0]
     unknown = Exchange("GET", "/ws/chat", "", 101, {}, b'{"type":"shout"}', websocket=True)
     assert checker.check(unknown)
+
+
+def test_a_late_connection_is_a_new_client_not_a_reconnect(
+    nemo_fake: FakeHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mock_server.gateway import chat
+
+    account, sid = open_project(nemo_fake)
+    nemo_fake.fault(path="/ws/chat", cut_after_events=6)
+    with nemo_fake.websocket(chat_path(account, sid)) as ws:
+        until(ws, "session_ready")
+        ws.send_json({"type": "message", "content": PROMPT})
+        with pytest.raises(WebSocketDisconnect):
+            while True:
+                ws.receive_json()
+    monkeypatch.setattr(chat, "RESUME_WINDOW", 0.0)  # the client never came back in time
+    nemo_fake.advance(1000)  # the dropped turn has finished meanwhile
+    with nemo_fake.websocket(chat_path(account, sid)) as ws:
+        assert ws.receive_json()["type"] == "session_ready"
+        ws.send_json({"type": "message", "content": "add a title 'Late'"})
+        turn = until(ws, "done")  # its own turn, not the old one's tail
+    assert turn[0] == {
+        "type": "message_accepted",
+        "client_message_id": turn[0]["client_message_id"],
+    }
+    assert any("Late" in m.get("text", "") for m in turn)
+    assert nemo_fake.fake.service.store.session(sid).message_count == 2  # type: ignore[union-attr]
