@@ -17,6 +17,10 @@ Faults (`path="/ws/chat"`): `latency` delays the handshake, `error_code` refuses
 codes close with 4001, 1002 with 4002, others deny the upgrade with that HTTP status),
 `drop` closes the socket (code 1011) once the first turn message is out, and
 `cut_after_events: N` after N messages.
+
+| method | path | handler |
+|---|---|---|
+| WS | `/ws/chat` | `chat` |
 """
 
 from __future__ import annotations

@@ -1,6 +1,21 @@
 """The gateway's HTTP routes, as the official CLI (`nemovideo-tools`) calls them
 (../shared/gateway-api.md §5): projects, the frontend state, uploads, token check,
-billing and the render proxy, on the same core as the skill API."""
+billing and the render proxy, on the same core as the skill API.
+
+| method | path | handler |
+|---|---|---|
+| POST | `/auth/verify` | `verify` |
+| GET POST | `/projects` | `projects` |
+| GET | `/projects/{project_id}` | `get_project` |
+| GET | `/projects/{project_id}/sessions` | `project_sessions` |
+| GET | `/api/v1/state/frontend/{project_id}` | `project_state` |
+| POST | `/files/upload` | `upload` |
+| GET | `/billing/balance` | `balance` |
+| GET | `/billing/usage/conversations` | `usage` |
+| POST | `/services/v1/render-proxy/lambda` | `submit_render` |
+| GET | `/services/v1/render-proxy/lambda/{render_id}` | `poll_render` |
+| GET | `/services/v1/render-proxy/{project_id}/download` | `download` |
+"""
 
 from __future__ import annotations
 
