@@ -45,7 +45,7 @@ from mock_server.faults import Fault
 from mock_server.gateway.messages import Outgoing, answer_text, turn_messages
 from mock_server.gateway.wire import auth_code, error_parts
 from mock_server.http.envelopes import JSONBytes, dumps
-from mock_server.journal import Exchange, JournalEntry
+from mock_server.journal import Exchange, JournalEntry, json_of
 from nemo_protocol.secrets import mask_headers, mask_query, mask_text
 
 if TYPE_CHECKING:
@@ -145,10 +145,8 @@ class Channel:
 
 
 def _masked_json(text: str) -> Any:
-    try:
-        return json.loads(mask_text(text))
-    except ValueError:
-        return {"raw": mask_text(text[:512])}
+    parsed = json_of(text.encode())
+    return {"raw": mask_text(text[:512])} if parsed is None and text.strip() != "null" else parsed
 
 
 def _base_url(websocket: WebSocket, fake: Fake) -> str:
