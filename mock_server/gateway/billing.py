@@ -59,8 +59,10 @@ def _tool_breakdown(turn: Turn, credits: int) -> list[dict[str, Any]]:
     """Tool calls of the turn by tool; the turn's credits go to its first tool."""
     counts: dict[str, int] = {}
     for step in turn.events:
-        tool = getattr(step, "tool", "")
-        if getattr(step, "kind", "") == "call" and tool:
+        # the agent's steps, or their plain-data form once a shared store reloaded them
+        fields = step if isinstance(step, dict) else vars(step)
+        tool = fields.get("tool", "")
+        if fields.get("kind") == "call" and tool:
             counts[tool] = counts.get(tool, 0) + 1
     return [
         {"tool_key": tool, "credits": credits if i == 0 else 0, "count": count}

@@ -264,7 +264,8 @@ async def _converse(channel: Channel, account: Account, session: Session, drop: 
     service = fake.service
     pending = deliveries(service)
     current = pending.get(session.session_id)
-    if current is not None and (current.turn not in session.turns or not current.resumable()):
+    known = {turn.invocation_id for turn in session.turns}  # a shared store reloads turns
+    if current is not None and (current.turn.invocation_id not in known or not current.resumable()):
         current = None  # another connection's, stale, or of a session the service lost
     if current is not None:
         current.attached = True
