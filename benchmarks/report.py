@@ -90,18 +90,18 @@ def goals(r: dict[str, Any]) -> list[dict[str, Any]]:
     for name, d in render.items():
         out.append(
             {
-                "goal": f"render {name} ≤ 1.2x the encoder floor",
+                "goal": f"render {name} ≤ 1.15x the encoder floor",
                 "measured": f"{d['ratio']:.2f}x wall ({d['render_median_s']:.2f} s vs {d['floor_median_s']:.2f} s); CPU {d['render_cpu_s']:.2f} s vs {d['floor_cpu_s']:.2f} s",
-                "met": d["ratio"] is not None and d["ratio"] <= 1.2,
+                "met": d["ratio"] is not None and d["ratio"] <= 1.15,
             }
         )
     if "title_card" in render:
         d = render["title_card"]
         out.append(
             {
-                "goal": "10 s 1080x1920 export < 2 s wall",
+                "goal": "10 s 1080x1920 export < 1.5 s wall",
                 "measured": f"{d['render_median_s']:.2f} s",
-                "met": d["render_median_s"] < 2,
+                "met": d["render_median_s"] < 1.5,
             }
         )
     sse = r.get("sse")
@@ -179,6 +179,7 @@ def markdown(r: dict[str, Any]) -> str:
     lines += _startup(r.get("startup"))
     lines += _sse(r.get("sse"))
     lines += _inprocess(r.get("inprocess"))
+    lines += _agent(r.get("agent"))
     lines += _render(r.get("render"))
     lines += _suite(r.get("suite"))
     lines += _stores(r.get("stores"))
@@ -460,6 +461,29 @@ def _sse(levels: list[dict[str, Any]] | None) -> list[str]:
     return lines
 
 
+def _agent(a: dict[str, Any] | None) -> list[str]:
+    if not a:
+        return []
+    lines = [
+        "## Agent: understanding a message",
+        "",
+        f"`understand()` over {a['messages']} labelled prompts (target: well under 10 ms each).",
+        "",
+    ]
+    lines += _table(
+        ["first pass, max ms", "warm mean ms", "warm p99 ms", "warm max ms"],
+        [
+            [
+                _f(a["cold_max_ms"], 2),
+                _f(a["warm_mean_ms"], 3),
+                _f(a["warm_p99_ms"], 2),
+                _f(a["warm_max_ms"], 2),
+            ]
+        ],
+    )
+    return [*lines, ""]
+
+
 def _inprocess(i: dict[str, Any] | None) -> list[str]:
     if not i:
         return []
@@ -566,6 +590,20 @@ def _render(r: dict[str, Any] | None) -> list[str]:
         "(sources open only while on screen, audio mixed in blocks, a few frames in flight).",
         "",
     ]
+    encoders = r.get("encoders") or {}
+    if encoders:
+        lines += [
+            "x264 settings on the title card's first 90 frames (encode only, medians of 2; the "
+            "renderer uses ultrafast with 2 threads):",
+            "",
+        ]
+        lines += _table(
+            ["preset / threads", "CPU", "wall", "bytes"],
+            [
+                [k, f"{e['cpu_s']:.2f} s", f"{e['wall_s']:.2f} s", f"{e['bytes']:,}"]
+                for k, e in encoders.items()
+            ],
+        )
     return lines
 
 
