@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from functools import cache
-from pathlib import Path
-from typing import Any, get_type_hints
+from typing import get_type_hints
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mock_server import __version__
+from mock_server import __version__, contract_files
 from mock_server.config import FakeConfig
 from mock_server.domain.errors import BadRequest, FakeError
 from mock_server.fake import Fake
@@ -30,17 +28,6 @@ from mock_server.http import (
 )
 from mock_server.http.middleware import JournalFaultMiddleware
 from mock_server.http.wire import JSONBytes, error_response
-
-CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "openapi.yaml"
-
-
-@cache
-def load_contract() -> dict[str, Any]:
-    import yaml  # only /openapi.json and /docs need it: kept out of start-up
-
-    with CONTRACT.open(encoding="utf-8") as handle:
-        contract: dict[str, Any] = yaml.safe_load(handle)
-    return contract
 
 
 def _plain(route: BaseRoute) -> BaseRoute:
@@ -107,7 +94,7 @@ def build_app(fake: Fake) -> FastAPI:
         app.router.routes.extend(_plain(route) for route in module.router.routes)
 
     # The hand-written contract is the OpenAPI document the fake serves.
-    app.openapi = load_contract  # type: ignore[method-assign]
+    app.openapi = contract_files.openapi  # type: ignore[method-assign]
 
     @app.exception_handler(FakeError)
     async def _fake_error(request: Request, exc: FakeError) -> Response:

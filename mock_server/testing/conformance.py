@@ -9,20 +9,20 @@ that fuzzes the fake), SSE streams frame by frame against events.schema.json.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from jsonschema import Draft202012Validator
 
+from mock_server import contract_files
 from mock_server.journal import Exchange
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 META_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}  # the contract itself, its UI
 
@@ -31,7 +31,8 @@ META_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}  # the contract
 def _openapi() -> Any:
     import schemathesis
 
-    return schemathesis.openapi.from_path(str(CONTRACTS / "openapi.yaml"))
+    # a copy: schemathesis may resolve references in place, the app serves the original
+    return schemathesis.openapi.from_dict(copy.deepcopy(contract_files.openapi()))
 
 
 def operation_for(method: str, path: str) -> Any:
@@ -48,8 +49,7 @@ def operation_for(method: str, path: str) -> Any:
 
 @cache
 def events_validator() -> Draft202012Validator:
-    schema = json.loads((CONTRACTS / "events.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+    return Draft202012Validator(contract_files.json_schema("events"))
 
 
 def sse_payloads(body: bytes) -> list[str]:
