@@ -19,6 +19,7 @@ from mock_server.domain.errors import BadRequest, FakeError
 from mock_server.fake import Fake
 from mock_server.http import (
     admin,
+    docs,
     routes_auth,
     routes_media,
     routes_render,
@@ -74,7 +75,7 @@ def create_app(config: FakeConfig | None = None) -> FastAPI:
 
 
 def build_app(fake: Fake) -> FastAPI:
-    app = FastAPI(title="nemo-fake", version=__version__, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="nemo-fake", version=__version__, docs_url=None, redoc_url=None)
     app.state.fake = fake
     for module in (
         routes_auth,
@@ -84,6 +85,7 @@ def build_app(fake: Fake) -> FastAPI:
         routes_media,
         routes_sse,
         admin,
+        docs,
     ):
         # Each route goes straight onto the app's router as a plain Starlette route (see
         # _plain), not through include_router: FastAPI matches an included router as a

@@ -124,7 +124,6 @@ def serve(
     """Run the fake on HOST:PORT. Every setting is an option below, a `--set KEY=VALUE`
     and a NEMO_FAKE_<SETTING> environment variable (options win over the environment)."""
     import json
-    import socket
 
     import uvicorn
 
@@ -138,12 +137,7 @@ def serve(
     if print_config:
         typer.echo(json.dumps(config.model_dump(mode="json"), indent=2))
         return
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)  # listening before the URL is printed: early clients queue, not fail
-    bound = sock.getsockname()[1]
-    url = f"http://{host}:{bound}"
+    sock, url = _bind(host, port)  # listening before the URL is printed: clients queue
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
