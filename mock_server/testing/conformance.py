@@ -64,8 +64,20 @@ def sse_payloads(body: bytes) -> list[str]:
     return payloads
 
 
+def require_schemathesis() -> None:
+    """The REST checks need schemathesis, which the `pytest` extra installs."""
+    import importlib.util
+
+    if importlib.util.find_spec("schemathesis") is None:
+        raise RuntimeError(
+            "nemo-fake's contract checks need schemathesis: pip install 'nemo-fake[pytest]' "
+            "(or turn the checks off with --no-nemo-contract)"
+        )
+
+
 class ContractChecker:
     def __init__(self) -> None:
+        require_schemathesis()
         self.violations: list[str] = []
         self.checked = 0  # responses
         self.sse_events = 0  # SSE payloads among them, each validated on its own
