@@ -114,6 +114,10 @@ class VideoClient:
                 if not payload:
                     continue
                 event = json.loads(payload)
+                if event.get("type") == "text":  # the typed event format
+                    reply.text += event.get("content") or ""
+                elif event.get("type") == "tool_call":
+                    reply.tools.append(event.get("name", ""))
                 content = event.get("content")
                 for part in content.get("parts", []) if isinstance(content, dict) else []:
                     if "text" in part and not event.get("partial"):
