@@ -127,6 +127,7 @@ def serve(
 
     import uvicorn
 
+    from mock_server.app import build_app
     from mock_server.fake import Fake
 
     try:
@@ -141,11 +142,7 @@ def serve(
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            fake.app, log_level=log_level, lifespan="off", access_log=_access_log(log_level)
-        )
-    )
+    server = uvicorn.Server(_uvicorn_config(build_app(fake), log_level))
     try:
         server.run(sockets=[sock])
     finally:
@@ -169,18 +166,36 @@ app.command()(serve)
 
 
 def _bind(host: str, port: int) -> tuple[Any, str]:
-    import socket
+    from mock_server.sockets import listen, url_of
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-        sock.listen(2048)  # connections queue from now on, before uvicorn takes over
+        sock = listen(host, port)
     except OSError as exc:
         typer.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
-    shown = f"[{host}]" if ":" in host else host
-    return sock, f"http://{shown}:{sock.getsockname()[1]}"
+    return sock, url_of(host, sock)
+
+
+def _uvicorn_config(asgi: Any, log_level: str) -> Any:
+    """uvicorn's settings for the fake, the proxy and the replay server: its own logging
+    with every line passed through the secrets mask (the access log prints request
+    targets, `?token=…` included)."""
+    import copy
+
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    logging_config["filters"] = {"mask": {"()": "nemo_protocol.secrets.MaskingFilter"}}
+    for handler in logging_config["handlers"].values():
+        handler["filters"] = ["mask"]
+    return uvicorn.Config(
+        asgi,
+        log_level=log_level,
+        log_config=logging_config,
+        lifespan="off",
+        access_log=_access_log(log_level),
+    )
 
 
 def _access_log(log_level: str) -> bool:
@@ -192,10 +207,7 @@ def _access_log(log_level: str) -> bool:
 def _run_uvicorn(asgi: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
-    server = uvicorn.Server(
-        uvicorn.Config(asgi, log_level=log_level, lifespan="off", access_log=_access_log(log_level))
-    )
-    server.run(sockets=[sock])
+    uvicorn.Server(_uvicorn_config(asgi, log_level)).run(sockets=[sock])
 
 
 @app.command()

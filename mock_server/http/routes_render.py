@@ -1,4 +1,13 @@
-"""The render proxy: submit, poll (three documented shapes), cancel, download."""
+"""The render proxy: submit, poll (three documented shapes), cancel, download.
+
+| method | path | handler |
+|---|---|---|
+| POST | `/api/render/proxy/lambda` | `submit` |
+| GET | `/api/render/proxy/lambda/{render_id}` | `poll` |
+| POST | `/api/render/proxy/lambda/{render_id}/cancel` | `cancel` |
+| GET HEAD | `/api/render/proxy/{render_id}/download` | `download` |
+| GET HEAD | `/render-result/{name}` | `render_result` |
+"""
 
 from __future__ import annotations
 
@@ -10,8 +19,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
 from mock_server.domain.model import Account, Render
-from mock_server.http.deps import attribution, authenticate, base_url, fake_of, json_body
-from mock_server.http.wire import JSONBytes, proxy_ok
+from mock_server.http.envelopes import JSONBytes, proxy_ok
+from mock_server.http.request import attribution, authenticate, base_url, fake_of, json_body
 
 router = APIRouter()
 

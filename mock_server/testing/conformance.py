@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 
 from mock_server import contract_files
 from mock_server.journal import Exchange
+from nemo_protocol import sse
 
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 META_PATHS = {"/openapi.json", "/docs"}  # the contract itself, its UI (and /docs/assets/*)
@@ -50,18 +51,6 @@ def operation_for(method: str, path: str) -> Any:
 @cache
 def events_validator() -> Draft202012Validator:
     return Draft202012Validator(contract_files.json_schema("events"))
-
-
-def sse_payloads(body: bytes) -> list[str]:
-    """The `data:` payloads of an SSE body (comments and blank heartbeats yield nothing)."""
-    payloads = []
-    for block in body.decode("utf-8").split("\n\n"):
-        data = [
-            line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
-        ]
-        if data and any(data):
-            payloads.append("\n".join(data))
-    return payloads
 
 
 def require_schemathesis() -> None:
@@ -137,7 +126,7 @@ class ContractChecker:
 
     def _check_sse(self, body: bytes) -> list[str]:
         problems = []
-        payloads = sse_payloads(body)
+        payloads = sse.payloads(body)
         with self._lock:
             self.sse_events += len(payloads)
         for payload in payloads:

@@ -14,6 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import ServerThread
@@ -48,7 +49,7 @@ def served(
     with fake.service.lock:
         account = fake.service.accounts.authenticate(f"Bearer {token.value}")
         session = fake.service.sessions.create(account, "fuzz", "en")
-    with ServerThread(fake.app) as url:
+    with ServerThread(build_app(fake)) as url:
         yield {
             "url": url,
             "token": token.value,

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import tomllib
 import venv
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSUMER = ROOT / "examples" / "consumer"
-SOURCES = ("pyproject.toml", "MANIFEST.in", "README.md", "mock_server", "client", "contracts")
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+    "setuptools"
+]["packages"]["find"]["include"]
+# what a clean clone holds that the build reads: the packages pyproject.toml names, the
+# contracts, the files the metadata points at
+SOURCES = (
+    "pyproject.toml",
+    "MANIFEST.in",
+    "README.md",
+    "contracts",
+    *sorted({pattern.rstrip("*").split(".")[0] for pattern in PACKAGES}),
+)
 CONTRACTS = sorted(p.name for p in (ROOT / "contracts").iterdir() if p.is_file())
 BUILD_DEPS = ("setuptools>=69", "wheel")
 
