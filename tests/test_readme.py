@@ -183,9 +183,7 @@ def test_the_readme_block_runs(block: Block, served: str, workspace: Path) -> No
 
 
 @pytest.mark.extended
-@pytest.mark.parametrize(
-    "block", [b for b in BLOCKS if b.kind == "extended"], ids=lambda b: b.name
-)
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.kind == "extended"], ids=lambda b: b.name)
 def test_the_slow_readme_block_runs(block: Block, served: str, workspace: Path) -> None:
     _needs_tools()
     run_block(block, served, workspace)
