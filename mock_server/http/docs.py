@@ -1,6 +1,12 @@
 """`/docs`: Swagger UI for the contract, served offline. The page and every asset it loads
 come from the fake itself (Swagger UI 5 ships in the `swagger-ui-bundle-v2` package):
-no CDN, no favicon from another host, no validator badge."""
+no CDN, no favicon from another host, no validator badge.
+
+| method | path | handler |
+|---|---|---|
+| GET | `/docs` | `docs` |
+| GET | `/docs/assets/{name}` | `docs_asset` |
+"""
 
 from __future__ import annotations
 
