@@ -32,7 +32,7 @@ def _root() -> None:
 # --- serve: one option per FakeConfig field, generated, so a new field is a new option
 
 
-SERVE_OPTIONS = ("host", "port", "log_level", "set_", "print_config")
+SERVE_OPTIONS = ("host", "port", "workers", "log_level", "set_", "print_config")
 SETTINGS_PANEL = "Settings (also NEMO_FAKE_<SETTING> variables and --set KEY=VALUE)"
 
 
@@ -106,6 +106,10 @@ def serve(
         str, typer.Option(envvar="NEMO_FAKE_HOST", help="interface to bind")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="NEMO_FAKE_PORT", help="0 picks a free port")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, envvar="NEMO_FAKE_WORKERS", help="processes (needs a shared store)"),
+    ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
     set_: Annotated[
         list[str] | None,
@@ -138,6 +142,9 @@ def serve(
     if print_config:
         typer.echo(json.dumps(config.model_dump(mode="json"), indent=2))
         return
+    if workers > 1:
+        _serve_workers(config, host, port, workers, log_level)
+        return
     sock, url = _bind(host, port)  # listening before the URL is printed: clients queue
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
@@ -147,6 +154,42 @@ def serve(
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_level: str) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    from uvicorn.supervisors import Multiprocess
+
+    from mock_server.domain.stores import default_data_dir
+    from mock_server.workers import CONFIG_ENV
+
+    if config.store == "memory://":
+        typer.echo(
+            "--workers needs a shared store: --store sqlite:///fake.db or redis://host:6379/0",
+            err=True,
+        )
+        raise typer.Exit(2)
+    own_dir = None
+    if config.data_dir is None and default_data_dir(config.store) is None:
+        # every worker must find every upload and render: one directory for all
+        own_dir = tempfile.mkdtemp(prefix="nemo-fake-")
+        config = config.patched({"data_dir": own_dir})
+    sock, url = _bind(host, port)
+    typer.echo(
+        f"nemo-fake listening on {url} (seed {config.seed}, clock {config.clock_mode}, "
+        f"{workers} workers on {config.store.split('://')[0]})"
+    )
+    typer.echo(f"export NEMO_API_URL={url}")
+    try:
+        os.environ[CONFIG_ENV] = config.model_dump_json()  # what each worker builds its fake from
+        uv = _uvicorn_config("mock_server.workers:app", log_level, factory=True, workers=workers)
+        Multiprocess(uv, sockets=[sock]).run()
+    finally:
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
 
 
 serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -176,7 +219,7 @@ def _bind(host: str, port: int) -> tuple[Any, str]:
     return sock, url_of(host, sock)
 
 
-def _uvicorn_config(asgi: Any, log_level: str) -> Any:
+def _uvicorn_config(asgi: Any, log_level: str, **extra: Any) -> Any:
     """uvicorn's settings for the fake, the proxy and the replay server: its own logging
     with every line passed through the secrets mask (the access log prints request
     targets, `?token=…` included)."""
@@ -195,6 +238,7 @@ def _uvicorn_config(asgi: Any, log_level: str) -> Any:
         log_config=logging_config,
         lifespan="off",
         access_log=_access_log(log_level),
+        **extra,
     )
 
 

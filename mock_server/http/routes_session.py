@@ -39,7 +39,7 @@ async def create_session(request: Request) -> Response:
 async def state(request: Request, session_id: str) -> Response:
     account = authenticate(request)
     fake = fake_of(request)
-    with fake.service.lock:
+    with fake.service.read_lock:
         session = fake.service.sessions.get(account, session_id)
         return ok(fake.service.sessions.state_view(session))
 
@@ -48,7 +48,7 @@ async def state(request: Request, session_id: str) -> Response:
 async def credits(request: Request) -> Response:
     account = authenticate(request)
     fake = fake_of(request)
-    with fake.service.lock:
+    with fake.service.read_lock:
         for session in fake.service.store.sessions_of(account.user_id):
             fake.service.sessions.apply_due(session)  # settle turns that finished meanwhile
         return ok(fake.service.ledger.balance(account))
