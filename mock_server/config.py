@@ -55,6 +55,7 @@ class FakeConfig(BaseModel):
         description="where state lives: memory:// (one process), sqlite:///fake.db "
         "(survives restarts), redis://host:port/db (several workers and hosts)",
         pattern=r"^(memory://|sqlite:///.+|rediss?://.+)$",
+        examples=["sqlite:///fake.db", "redis://127.0.0.1:6379/0"],
     )
     worker_stale_seconds: float = Field(
         10.0,

@@ -50,8 +50,9 @@ def sample(name: str) -> tuple[str, Any]:
         raise AssertionError(f"the walk does not know how to give {name}: {annotation}")
     if base[0] is bool:
         return str(not default).lower(), not default
-    if base[0] is str:
-        return f"given-{name}", f"given-{name}"
+    if base[0] is str:  # a constrained text names a valid one in its examples
+        text = str(field.examples[0]) if field.examples else f"given-{name}"
+        return text, text
     low = _bound(field, "ge") or _bound(field, "gt") or 0
     high = _bound(field, "le")
     start = low if default is None else default
