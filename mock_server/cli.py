@@ -19,6 +19,9 @@ from mock_server.config import (
     sequence_kind,
 )
 
+# Seconds Ctrl-C waits for open responses: an inspector tab's live feed never ends by itself.
+SHUTDOWN_GRACE = 3
+
 app = typer.Typer(
     help="nemo-fake: a faithful local fake of the NemoVideo API.", no_args_is_help=True
 )
@@ -149,6 +152,7 @@ def serve(
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     server = uvicorn.Server(_uvicorn_config(build_app(fake), log_level))
     try:
         server.run(sockets=[sock])
@@ -238,6 +242,7 @@ def _uvicorn_config(asgi: Any, log_level: str, **extra: Any) -> Any:
         log_config=logging_config,
         lifespan="off",
         access_log=_access_log(log_level),
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
         **extra,
     )
 
@@ -357,6 +362,7 @@ def replay(
         f"nemo-fake replay: {url} serving {count} interaction(s) from {cassette} (speed {speed:g})"
     )
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     try:
         _run_uvicorn(replay_app, sock, log_level)
     finally:
@@ -386,6 +392,9 @@ def verify(
     media: Annotated[
         list[Path] | None, typer.Option(help="folders with the recorded upload files (by sha256)")
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="also write the report as a web page to this file")
+    ] = None,
 ) -> None:
     """Drift report: replay each cassette's requests against the fake and compare responses."""
     from rich.console import Console
@@ -411,6 +420,10 @@ def verify(
         for path in cassettes
     ]
     print_reports(reports, Console())
+    if html is not None:
+        from mock_server.inspector.report import write_drift_html
+
+        typer.echo(f"drift report written to {write_drift_html(reports, html)}")
     if any(r.error for r in reports):
         raise typer.Exit(2)
     if any(r.drift for r in reports):

@@ -25,7 +25,8 @@ from mock_server.journal import Exchange
 from nemo_protocol import sse
 
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
-META_PATHS = {"/openapi.json", "/docs"}  # the contract itself, its UI (and /docs/assets/*)
+META_PATHS = {"/openapi.json", "/docs", "/"}  # the contract, its UI (and /docs/assets/*)
+INSPECTOR_PATHS = "/_fake/ui"  # the inspector's pages: a UI, outside the API contract
 
 
 @cache
@@ -87,7 +88,7 @@ class ContractChecker:
             )
 
     def check(self, exchange: Exchange) -> list[str]:
-        if exchange.path in META_PATHS or exchange.path.startswith("/docs/"):
+        if exchange.path in META_PATHS or exchange.path.startswith((INSPECTOR_PATHS, "/docs/")):
             return []
         operation = operation_for(exchange.method, exchange.path)
         if operation is None:
