@@ -6,9 +6,7 @@ in-process tests; `create_app(config)` is the one-call form."""
 from __future__ import annotations
 
 import inspect
-from functools import cache
-from pathlib import Path
-from typing import Any, get_type_hints
+from typing import get_type_hints
 
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
@@ -17,12 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mock_server import __version__, gateway
+from mock_server import __version__, contract_files, gateway
 from mock_server.config import FakeConfig
 from mock_server.domain.errors import FakeError
 from mock_server.fake import Fake
 from mock_server.http import (
     admin,
+    docs,
     routes_auth,
     routes_media,
     routes_render,
@@ -32,17 +31,6 @@ from mock_server.http import (
 )
 from mock_server.http.envelopes import JSONBytes, error_response
 from mock_server.http.middleware import JournalFaultMiddleware
-
-CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "openapi.yaml"
-
-
-@cache
-def load_contract() -> dict[str, Any]:
-    import yaml  # only /openapi.json and /docs need it: kept out of start-up
-
-    with CONTRACT.open(encoding="utf-8") as handle:
-        contract: dict[str, Any] = yaml.safe_load(handle)
-    return contract
 
 
 def _plain(route: BaseRoute) -> BaseRoute:
@@ -89,7 +77,7 @@ def create_app(config: FakeConfig | None = None) -> FastAPI:
 
 
 def build_app(fake: Fake) -> FastAPI:
-    app = FastAPI(title="nemo-fake", version=__version__, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="nemo-fake", version=__version__, docs_url=None, redoc_url=None)
     app.state.fake = fake
     for module in (
         routes_auth,
@@ -100,6 +88,7 @@ def build_app(fake: Fake) -> FastAPI:
         routes_sse,
         gateway,
         admin,
+        docs,
     ):
         # Each route goes straight onto the app's router as a plain Starlette route (see
         # _plain), not through include_router: FastAPI matches an included router as a
@@ -115,7 +104,7 @@ def build_app(fake: Fake) -> FastAPI:
     app.router.routes.extend(inspector_routes())
 
     # The hand-written contract is the OpenAPI document the fake serves.
-    app.openapi = load_contract  # type: ignore[method-assign]
+    app.openapi = contract_files.openapi  # type: ignore[method-assign]
 
     @app.exception_handler(FakeError)
     async def _fake_error(request: Request, exc: FakeError) -> Response:

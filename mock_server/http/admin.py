@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from mock_server import __version__
 from mock_server.clock import iso
+from mock_server.config import explain
 from mock_server.domain.errors import BadRequest
 from mock_server.faults import FaultSpec
 from mock_server.http.envelopes import JSONBytes
@@ -40,13 +41,7 @@ def _validated(model: type[BaseModel], body: Any) -> Any:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        raise BadRequest(_explain(exc)) from None
-
-
-def _explain(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
-    )
+        raise BadRequest(explain(exc)) from None
 
 
 @router.get("/health")
@@ -95,7 +90,7 @@ async def patch_config(request: Request) -> Response:
     try:
         fake.configure(**changes)
     except ValidationError as exc:
-        raise BadRequest(_explain(exc)) from None
+        raise BadRequest(explain(exc)) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     return JSONBytes(fake.config.model_dump(mode="json"))

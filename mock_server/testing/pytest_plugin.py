@@ -152,16 +152,12 @@ def _option_config(config: pytest.Config) -> dict[str, Any]:
     seed = config.getoption("--nemo-seed", None)
     if seed is not None:
         values["seed"] = seed
+    from mock_server.config import FakeConfig, ValidationError, parse_assignment
+
     for item in config.getoption("--nemo-dialect", []) or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--nemo-dialect takes KEY=VALUE, got {item!r}")
-        values[key.strip()] = value.strip()
+        key, value = parse_assignment(item, "--nemo-dialect")
+        values[key] = value
     if values:
-        from pydantic import ValidationError
-
-        from mock_server.config import FakeConfig
-
         try:
             FakeConfig.model_validate(values)
         except ValidationError as exc:

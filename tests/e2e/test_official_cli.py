@@ -82,7 +82,12 @@ class CLI:
     def setup_from_readme(self) -> None:
         """The README's two set-up commands, with this fake's port."""
         readme = (ROOT / "README.md").read_text(encoding="utf-8")
-        block = re.search(r"<!-- cli-setup -->\n```bash\n(.*?)```", readme, re.S)
+        block = re.search(
+            r"<!-- readme: test tests/e2e/test_official_cli.py::test_the_official_cli_end_to_end -->"
+            r"\n```bash\n(.*?)```",
+            readme,
+            re.S,
+        )
         assert block, "README lacks the CLI set-up block"
         script = block.group(1).replace("http://127.0.0.1:8000", self.fake.url)
         result = subprocess.run(
