@@ -154,7 +154,9 @@ def seeds_flow(client: httpx.Client, fake: Fake | None, client_id: str) -> FlowT
     _record(ex, client.post("/api/render/proxy/lambda", headers={**auth, **SKILL}, json=export))
     if fake is not None:
         waited = time.perf_counter()
-        render = fake.service.store.render(render_id)
+        with fake.service.lock:
+            user = fake.service.accounts.authenticate(auth["Authorization"]).user_id
+        render = fake.service.store.render(user, render_id)
         job = fake.service.renders.backend.pending(render) if render else None
         if job is not None:
             job.result(timeout=300)

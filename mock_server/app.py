@@ -13,7 +13,8 @@ from fastapi.routing import APIRoute
 from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Scope
 
 from mock_server import __version__, contract_files, gateway
 from mock_server.config import FakeConfig
@@ -29,6 +30,7 @@ from mock_server.http import (
     routes_sse,
     routes_upload,
 )
+from mock_server.http.admin_guard import AdminGuard
 from mock_server.http.envelopes import JSONBytes, error_response
 from mock_server.http.middleware import JournalFaultMiddleware
 
@@ -72,6 +74,17 @@ def _request_and_str_params(route: APIRoute) -> bool:
     )
 
 
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method any route serves at this path (Starlette's 405 names only the first
+    route's, and GET and PATCH /_fake/config are two routes)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**scope, "method": ""})
+        if match is not Match.NONE and isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def create_app(config: FakeConfig | None = None) -> FastAPI:
     return build_app(Fake(config))
 
@@ -113,13 +126,16 @@ def build_app(fake: Fake) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = "No such endpoint" if exc.status_code == 404 else str(exc.detail)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(app, request.scope)}
         body = {
             "code": exc.status_code,
             "message": f"{message}: {request.method} {request.url.path}",
             "data": None,
         }
         # keep Starlette's headers: a 405 must list the allowed methods (RFC 9110 Allow)
-        return JSONBytes(body, status_code=exc.status_code, headers=exc.headers)
+        return JSONBytes(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:  # pragma: no cover - a bug
@@ -132,5 +148,6 @@ def build_app(fake: Fake) -> FastAPI:
             status_code=500,
         )
 
+    app.add_middleware(AdminGuard, fake=fake)
     app.add_middleware(JournalFaultMiddleware, fake=fake)
     return app

@@ -35,7 +35,7 @@ def _root() -> None:
 # --- serve: one option per FakeConfig field, generated, so a new field is a new option
 
 
-SERVE_OPTIONS = ("host", "port", "workers", "log_level", "set_", "print_config")
+SERVE_OPTIONS = ("host", "port", "workers", "log_level", "set_", "print_config", "insecure_admin")
 SETTINGS_PANEL = "Settings (also NEMO_FAKE_<SETTING> variables and --set KEY=VALUE)"
 
 
@@ -126,6 +126,12 @@ def serve(
         bool,
         typer.Option("--print-config", help="print the resolved settings as JSON and exit"),
     ] = False,
+    insecure_admin: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-admin", help="bind a non-loopback HOST with the admin API open to all"
+        ),
+    ] = False,
     **settings: str | None,
 ) -> None:
     """Run the fake on HOST:PORT. Every setting is an option below, a `--set KEY=VALUE`
@@ -136,6 +142,7 @@ def serve(
 
     from mock_server.app import build_app
     from mock_server.fake import Fake
+    from mock_server.http.protocol import connection_options
 
     try:
         config = resolve_config(settings, set_ or [])
@@ -145,6 +152,14 @@ def serve(
     if print_config:
         typer.echo(json.dumps(config.model_dump(mode="json"), indent=2))
         return
+    if config.admin_token is None and not insecure_admin and not is_loopback(host):
+        typer.echo(
+            f"refusing to bind {host}: anyone who reaches it could drive the admin API "
+            "(/_fake/*: reset, accounts, config). Pass --admin-token TOKEN (or set "
+            "NEMO_FAKE_ADMIN_TOKEN), or --insecure-admin if the network is yours alone.",
+            err=True,
+        )
+        raise typer.Exit(2)
     if workers > 1:
         _serve_workers(config, host, port, workers, log_level)
         return
@@ -153,11 +168,25 @@ def serve(
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
     typer.echo(f"export NEMO_API_URL={url}")
     typer.echo(f"inspector: {url}/_fake/ui")
-    server = uvicorn.Server(_uvicorn_config(build_app(fake), log_level))
+    server = uvicorn.Server(
+        _uvicorn_config(build_app(fake), log_level, **connection_options(config))
+    )
     try:
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach `host` (names other than localhost count as public)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_level: str) -> None:

@@ -60,6 +60,8 @@ class Clock:
         """Move API time forward (any mode); wakes every sleeper. Returns the new now()."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
+        if self.now() + seconds > LATEST:
+            raise ValueError("the clock cannot pass 9999-12-31T23:59:59Z")
         with self._lock:
             self._offset += seconds
             now = self._now_locked()
@@ -111,8 +113,16 @@ class Clock:
             return len(self._waiters)
 
 
+LATEST = 253_402_300_799.0  # 9999-12-31T23:59:59Z, the last instant RFC 3339 can write
+
+
 def iso(epoch: float) -> str:
-    """RFC 3339 UTC with a Z, as the API's `expires_at` shows."""
+    """RFC 3339 UTC with a Z, as the API's `expires_at` shows (a later instant, such as a
+    long TTL on a far-advanced clock, reads as the last writable one, never an error)."""
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(min(epoch, LATEST), UTC)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )

@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mock_server.clock import LATEST
+
 DAY = 86_400.0
 
 ErrorStatusDialect = Literal["ok200", "mapped"]
@@ -46,7 +48,9 @@ class FakeConfig(BaseModel):
     time_scale: float = Field(
         1.0, gt=0, description="real seconds per API second (0.001: a 300 s job takes 0.3 s)"
     )
-    start_time: float | None = Field(None, description="API epoch at start (manual: 2026-01-01)")
+    start_time: float | None = Field(
+        None, ge=0, le=LATEST, description="API epoch at start (manual: 2026-01-01)"
+    )
 
     # --- where things live
     data_dir: str | None = Field(None, description="uploads and renders (default: a temp dir)")
@@ -100,6 +104,39 @@ class FakeConfig(BaseModel):
     token_ttl_seconds: float = Field(7 * DAY, gt=0)
     claim_ttl_seconds: int = Field(604_800, gt=0)
 
+    # --- abuse limits (every route; see README "Security")
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024, gt=0, description="largest JSON body (every JSON route, /run_sse too)"
+    )
+    max_json_depth: int = Field(64, ge=1, le=256, description="deepest JSON nesting accepted")
+    max_header_bytes: int = Field(
+        64 * 1024, ge=1024, description="largest request head (request line + headers)"
+    )
+    max_header_count: int = Field(100, ge=1, description="most headers in one request")
+    head_timeout_seconds: float = Field(
+        10.0, gt=0, description="real seconds a connection may take to send a request head"
+    )
+    keep_alive_seconds: int = Field(
+        5, ge=1, description="real seconds an idle keep-alive connection stays open"
+    )
+    max_connections: int = Field(
+        10_000, ge=1, description="open connections; past it the longest-idle ones are closed"
+    )
+
+    # --- who may do what (see README "Security")
+    admin_token: str | None = Field(
+        None,
+        min_length=16,
+        description="required on /_fake/* when set (and to bind a non-loopback address)",
+    )
+    deterministic_tokens: bool | None = Field(
+        None,
+        description="draw tokens and public ids from the seed (default: on unless admin_token)",
+    )
+    file_url_root: str | None = Field(
+        None, description="directory file:// upload URLs may name (default: none, refused)"
+    )
+
     # --- durations (API seconds, drawn uniformly from [min, max])
     render_seconds: tuple[float, float] = (25.0, 35.0)
     text_seconds: tuple[float, float] = (5.0, 15.0)
@@ -128,6 +165,14 @@ class FakeConfig(BaseModel):
             if lo < 0 or hi < lo:
                 raise ValueError(f"{name} must be [min, max] with 0 <= min <= max")
         return self
+
+    @property
+    def seeded_secrets(self) -> bool:
+        """Tokens and unguessable public ids drawn from the seed (reproducible tests), or
+        from the OS's randomness (a shared host)."""
+        if self.deterministic_tokens is None:
+            return self.admin_token is None
+        return self.deterministic_tokens
 
     @property
     def clock_mode(self) -> ClockModeName:

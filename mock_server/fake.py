@@ -29,7 +29,8 @@ from mock_server.journal import Exchange, Journal
 from mock_server.render_backend import MediaRenderBackend
 from mock_server.sharing import SharedFaults, SharedJournal, Sharing
 
-FROZEN_KEYS = {"data_dir", "store"}
+# fixed at start-up: where files and state live, who is admin, which host files may be read
+FROZEN_KEYS = {"data_dir", "store", "admin_token", "file_url_root"}
 
 
 class Fake:

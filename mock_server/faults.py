@@ -22,8 +22,10 @@ INJECTABLE_CODES = {1001, 1002, 2001, 4001, 4002, 400, 402, 404, 409, 429}
 class FaultSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    method: str = Field("*", description="HTTP method or *")
-    path: str = Field("*", description="glob on the path, e.g. /run_sse or /api/render/*")
+    method: str = Field("*", pattern=r"^(\*|[A-Za-z]+)$", description="HTTP method or *")
+    path: str = Field(
+        "*", min_length=1, description="glob on the path, e.g. /run_sse or /api/render/*"
+    )
     times: int | None = Field(1, ge=1, description="fire for the next N matches (null: unlimited)")
     probability: float = Field(1.0, ge=0, le=1)
     error_code: int | None = Field(None, description="one of INJECTABLE_CODES or a 5xx")

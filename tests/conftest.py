@@ -24,10 +24,18 @@ ATTRIBUTION = {
 
 
 @pytest.fixture
-def fake(tmp_path: Any, nemo_contract_checker: ContractChecker) -> Iterator[Fake]:
+def fake(
+    tmp_path: Any, nemo_contract_checker: ContractChecker, request: pytest.FixtureRequest
+) -> Iterator[Fake]:
     """A manual-clock fake whose every response is checked against contracts/ (the
-    nemo_fake plugin fails the test on a violation and counts them for the summary)."""
-    instance = Fake(FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data")))
+    nemo_fake plugin fails the test on a violation and counts them for the summary).
+    `@pytest.mark.fake_config(key=value)` adds settings; "{tmp}" in a value is tmp_path."""
+    marker = request.node.get_closest_marker("fake_config")
+    extra = {
+        k: v.format(tmp=tmp_path) if isinstance(v, str) else v
+        for k, v in (marker.kwargs if marker else {}).items()
+    }
+    instance = Fake(FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data"), **extra))
     instance.observers.append(nemo_contract_checker.observe)
     yield instance
     instance.close()

@@ -1,4 +1,5 @@
-"""Mutation check of the client's contract tests: `make mutants` (python -m tests.mutants).
+"""Mutation check of the client's contract tests and of the fake itself: `make mutants`
+(python -m tests.mutants).
 
 Each mutant is a small textual patch of the reference client (a documented rule broken
 on purpose). For each, the repository's code, tests and contracts are copied to a
@@ -7,9 +8,12 @@ suites run there (`pytest -x -q -n 2`, PYTHONPATH pointing at the copy, so the c
 `client` is the one imported): the "client suite" (tests/client, tests/harness,
 tests/examples: the client's unit tests with respx, and everything against the fake),
 and "against the fake" alone (the harness: state machines, dialect matrix, examples,
-test_against_fake.py), to show the contract harness catches each bug by itself. Both
-must pass on the unmutated copy and fail on every mutant; a table shows which test
-caught each. Exit status 1 if a mutant survives either suite or a baseline fails.
+test_against_fake.py), to show the contract harness catches each bug by itself. Server
+mutants (a documented rule of the fake broken on purpose, one condition each: an
+attribution header, an accepted extension in one upload form, a limit at its boundary,
+the ownership of one id kind, an admin guard) run the "fake suite" instead: the fake's
+HTTP tests. Every suite must pass on the unmutated copy and fail on every mutant; a
+table shows which test caught each. Exit status 1 if a mutant survives or a baseline fails.
 
     python -m tests.mutants                 # all
     python -m tests.mutants --only no-429-wait --keep
@@ -36,6 +40,17 @@ SUITES = {
     "client suite": ("tests/client", "tests/harness", "tests/examples"),
     # only the tests that run the client against the fake (the contract harness)
     "against the fake": ("tests/harness", "tests/examples", "tests/client/test_against_fake.py"),
+}
+FAKE_SUITES = {
+    # the fake's rules, each condition tested alone, and its abuse limits
+    "fake suite": (
+        "tests/mock_server/http/test_rules_each_condition.py",
+        "tests/mock_server/http/test_hostile_input.py",
+        "tests/mock_server/http/test_admin_guard.py",
+        "tests/mock_server/http/test_connection_limits.py",
+        "tests/mock_server/http/test_upload.py",
+        "tests/mock_server/http/test_render.py",
+    ),
 }
 TEST_LIMIT = 60  # seconds: a mutant can make the client loop forever; that test then fails
 SUITE_LIMIT = 900  # seconds: the backstop for the whole run
@@ -70,7 +85,12 @@ class Mutant:
     search: str
     replace: str
 
+    @property
+    def suites(self) -> dict[str, tuple[str, ...]]:
+        return FAKE_SUITES if self.path.startswith("mock_server/") else SUITES
 
+
+ATTRIBUTION_ORDER = ("x-skill-source", "x-skill-version", "x-skill-platform")
 MUTANTS = [
     Mutant(
         "no-1001-reauth",
@@ -149,6 +169,102 @@ MUTANTS = [
         "client/render.py",
         "    attempts = 0\n    while True:\n        attempts += 1\n        render_id = new_render_id(core)",
         "    attempts = 0\n    render_id = new_render_id(core)\n    while True:\n        attempts += 1",
+    ),
+    # --- the fake (mock_server/): one condition of a documented rule each
+    *(
+        Mutant(
+            f"fake-no-{header.removeprefix('x-skill-')}-attribution",
+            f"an export without {header} is 402 (that header alone)",
+            "mock_server/domain/renders.py",
+            'ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")',
+            "ATTRIBUTION_HEADERS = "
+            + repr(tuple(h for h in ATTRIBUTION_ORDER if h != header)).replace("'", '"'),
+        )
+        for header in ATTRIBUTION_ORDER
+    ),
+    Mutant(
+        "fake-no-jpeg",
+        "jpeg is an accepted image extension (every upload form)",
+        "mock_server/domain/errors.py",
+        '"image": ["jpg", "jpeg", "png", "gif", "webp"],',
+        '"image": ["jpg", "png", "gif", "webp"],',
+    ),
+    Mutant(
+        "fake-no-webm-by-url",
+        "webm is accepted in a JSON URL upload",
+        "mock_server/domain/uploads.py",
+        "            kind = extension_kind(filename)\n",
+        '            kind = extension_kind(filename.replace(".webm", ".flv"))\n',
+    ),
+    Mutant(
+        "fake-no-m4a-by-multipart",
+        "m4a is accepted in a multipart upload",
+        "mock_server/domain/uploads.py",
+        "            kind = extension_kind(incoming.filename)\n",
+        '            kind = extension_kind(incoming.filename.replace(".m4a", ".flv"))\n',
+    ),
+    Mutant(
+        "fake-body-limit-off-by-one",
+        "a body of max_body_bytes + 1 is 413",
+        "mock_server/http/body.py",
+        "        if len(raw) > limit:",
+        "        if len(raw) > limit + 1:",
+    ),
+    Mutant(
+        "fake-depth-limit-off-by-one",
+        "JSON exactly max_json_depth deep is accepted",
+        "mock_server/http/body.py",
+        "        if depth > max_depth:",
+        "        if depth >= max_depth:",
+    ),
+    Mutant(
+        "fake-upload-limit-off-by-one",
+        "a file of exactly upload_max_bytes is not 4002",
+        "mock_server/http/multipart.py",
+        "        if part.size > self.max_bytes:",
+        "        if part.size >= self.max_bytes:",
+    ),
+    Mutant(
+        "fake-header-count-off-by-one",
+        "max_header_count headers are accepted, one more is 431",
+        "mock_server/http/protocol.py",
+        "        if self._header_count > self.limits.max_header_count:",
+        "        if self._header_count > self.limits.max_header_count + 1:",
+    ),
+    Mutant(
+        "fake-session-not-owned",
+        "another user's session id is 1002",
+        "mock_server/domain/sessions.py",
+        "        if session is None or session.user_id != account.user_id:",
+        "        if session is None:",
+    ),
+    Mutant(
+        "fake-task-not-checked",
+        "a claim with another session's task id is 1002",
+        "mock_server/domain/sessions.py",
+        "        if task_id is not None and task_id != session.task_id:",
+        "        if False:",
+    ),
+    Mutant(
+        "fake-render-not-owned",
+        "another user's render id is 404",
+        "mock_server/domain/store.py",
+        "        return self._renders.get((user_id, render_id))",
+        "        return next((r for (_, i), r in self._renders.items() if i == render_id), None)",
+    ),
+    Mutant(
+        "fake-same-site-admin",
+        "a same-site (another localhost port) request to the admin API is 403",
+        "mock_server/http/admin_guard.py",
+        'SAFE_FETCH_SITES = {"same-origin", "none"}',
+        'SAFE_FETCH_SITES = {"same-origin", "none", "same-site"}',
+    ),
+    Mutant(
+        "fake-file-root-ignored",
+        "file:// URLs read only under file_url_root",
+        "mock_server/domain/uploads.py",
+        "        allowed = path.is_relative_to(Path(root).resolve()) and path.is_file()",
+        "        allowed = path.is_file()",
     ),
 ]
 
@@ -236,18 +352,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", help="run only this mutant (repeatable)")
     parser.add_argument(
-        "--suite", choices=sorted(SUITES), action="append", help="run only this suite"
+        "--suite",
+        choices=sorted({**SUITES, **FAKE_SUITES}),
+        action="append",
+        help="run only this suite",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
     args = parser.parse_args(argv)
     chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
-    suites = {k: v for k, v in SUITES.items() if not args.suite or k in args.suite}
+
+    def wanted(suites: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        return {k: v for k, v in suites.items() if not args.suite or k in args.suite}
+
+    baseline_suites: dict[str, tuple[str, ...]] = {}
+    for mutant in chosen:
+        baseline_suites.update(wanted(mutant.suites))
     work = Path(tempfile.mkdtemp(prefix="nemo-mutants-"))
     outcomes: list[Outcome] = []
     try:
         baseline = make_copy(work / "baseline")
         imports_from(baseline)
-        for suite, paths in suites.items():
+        for suite, paths in baseline_suites.items():
             ok, seconds, last = run_suite(baseline, paths)
             print(f"baseline, {suite}: {'pass' if ok else 'FAIL'} in {seconds:.0f}s — {last}")
             if not ok:
@@ -255,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         for mutant in chosen:
             copy = make_copy(work / mutant.name)
             apply(copy, mutant)
-            for suite, paths in suites.items():
+            for suite, paths in wanted(mutant.suites).items():
                 passed, seconds, caught = run_suite(copy, paths)
                 outcomes.append(Outcome(mutant.name, suite, not passed, seconds, caught))
                 verdict = "killed" if not passed else "SURVIVED"

@@ -8,7 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,8 +83,13 @@ def redis_server(workdir: Path) -> Iterator[str]:
 class Served:
     """`nemo-fake serve ...` in a subprocess on a free loopback port."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
-        self.args, self.env = args, env
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,  # e.g. resource limits of the server
+    ) -> None:
+        self.args, self.env, self.preexec_fn = args, env, preexec_fn
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
 
@@ -95,7 +100,7 @@ class Served:
         env = {**os.environ, "NEMO_FAKE_MEDIA_MAX_SIDE": "160", **(self.env or {})}
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=self.preexec_fn,
         )  # fmt: skip
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()

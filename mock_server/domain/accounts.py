@@ -84,7 +84,7 @@ class Accounts:
 
     def _new_token(self, account: Account) -> Token:
         cfg, now = self.ctx.config, self.ctx.clock.now()
-        draw = self.ctx.counted_rng("token", account.user_id)
+        draw = self.ctx.secret_rng("token", account.user_id)
         expires = None if cfg.token_expiry == "never" else now + cfg.token_ttl_seconds
         token = Token(f"nmv_usr_{rng.token_chars(draw, 43)}", account.user_id, now, expires)
         self.ctx.store.put_token(token)

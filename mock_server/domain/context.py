@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mock_server import rng
@@ -18,9 +19,18 @@ class Context:
     clock: Clock
     store: Store
     data_dir: Path
+    # the key of every secret draw when they must not follow from the seed (a shared host)
+    host_secret: int = field(default_factory=lambda: secrets.randbits(128), repr=False)
 
     def rng(self, *scope: object) -> random.Random:
         return rng.derive(self.config.seed, *scope)
+
+    def secret_rng(self, *scope: object, counted: bool = True) -> random.Random:
+        """An RNG for tokens and unguessable ids: from the seed in `deterministic_tokens`
+        mode (reproducible tests), else from a key the process drew at start."""
+        key = self.config.seed if self.config.seeded_secrets else self.host_secret
+        n = self.store.next_count(repr(("secret", *scope))) if counted else 0
+        return rng.derive(key, "secret", *scope, n)
 
     def counted_rng(self, *scope: object) -> random.Random:
         """An RNG for the n-th draw in `scope`: stable however other scopes interleave."""

@@ -64,6 +64,30 @@ class BadRequest(FakeError):
     default_message = "Bad request"
 
 
+class BodyTooLarge(FakeError):
+    """A request body past `max_body_bytes` (uploads have their own 4002 limit)."""
+
+    code, mapped_status, http_only = 413, 413, True
+    default_message = "Request body too large"
+
+
+class AdminUnauthorized(FakeError):
+    code, mapped_status, http_only = 401, 401, True
+    default_message = "The admin API needs Authorization: Bearer <admin token>"
+
+
+class AdminForbidden(FakeError):
+    """A cross-site request to the admin API (a web page driving it from a browser)."""
+
+    code, mapped_status, http_only = 403, 403, True
+    default_message = "Cross-site requests to the admin API are refused"
+
+
+class NotJSON(FakeError):
+    code, mapped_status, http_only = 415, 415, True
+    default_message = "Send the body as Content-Type: application/json"
+
+
 class ExportBlocked(FakeError):
     code, mapped_status, http_only = 402, 402, True
     default_message = "Free plan export blocked: register to unlock export (not a credits issue)"

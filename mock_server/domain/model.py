@@ -162,3 +162,9 @@ class Render:
     media_duration: float = 0.0
     size: int = 0
     canvas: dict[str, Any] = field(default_factory=dict)
+    # the unguessable part of the public output URL (/render-result/<id>-<key>.<format>)
+    public_key: str = ""
+
+    @property
+    def public_name(self) -> str:
+        return f"{self.render_id}-{self.public_key}.{self.output['format']}"

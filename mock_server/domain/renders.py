@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from mock_server import rng
 from mock_server.domain.context import Context
 from mock_server.domain.errors import BadRequest, DuplicateRenderId, ExportBlocked, RenderNotFound
 from mock_server.domain.model import Account, Render, RenderStatus
@@ -72,7 +73,7 @@ class Renders:
                 f"Draft lasts {parsed.duration_ms / 1000:g} s; the fake renders at most "
                 f"{MAX_RENDER_MS // 1000} s"
             )
-        if self.ctx.store.render(render_id) is not None:
+        if self.ctx.store.render(account.user_id, render_id) is not None:
             raise DuplicateRenderId(
                 f"Render id {render_id} already exists; retry once with a new id"
             )
@@ -88,6 +89,7 @@ class Renders:
             duration=chance.uniform(*cfg.render_seconds),
             will_fail=chance.random() < cfg.render_failure_rate,
             canvas=dict(session.canvas_config),
+            public_key=rng.hex_id(self.ctx.secret_rng("render-output", account.user_id), 32),
         )
         self.ctx.store.put_render(render)
         session.render_ids.append(render_id)
@@ -97,8 +99,8 @@ class Renders:
         return render
 
     def get(self, account: Account, render_id: str) -> Render:
-        render = self.ctx.store.render(render_id)
-        if render is None or render.user_id != account.user_id:
+        render = self.ctx.store.render(account.user_id, render_id)
+        if render is None:
             raise RenderNotFound(f"Render job not found: {render_id}")
         return render
 
@@ -164,14 +166,21 @@ class Renders:
             )
         return view
 
+    def published(self, name: str) -> Render:
+        """The render behind a public output name `<render id>-<key>.<format>`."""
+        key = name.rpartition(".")[0].rpartition("-")[2]
+        render = self.ctx.store.published_render(key) if key else None
+        if render is None or render.public_name != name:
+            raise RenderNotFound(f"Render output not found: {name}")
+        return render
+
     def artifact(self, account: Account | None, render_id: str) -> Render:
-        """A completed render's file (owner-checked when `account` is given)."""
-        render = self.ctx.store.render(render_id)
-        if render is None or (account is not None and render.user_id != account.user_id):
-            raise RenderNotFound(f"Render job not found: {render_id}")
+        """A completed render's file: the caller's render `render_id`, or (no account)
+        the published render whose public name is `render_id`."""
+        render = self.published(render_id) if account is None else self.get(account, render_id)
         status, _ = self.status(render)
         if status != "completed" or render.artifact is None:
-            raise RenderNotFound(f"Render {render_id} has no output yet (status {status})")
+            raise RenderNotFound(f"Render {render.render_id} has no output yet (status {status})")
         return render
 
     def _check_export_allowed(self, account: Account, attribution: dict[str, str]) -> None:

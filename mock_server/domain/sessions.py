@@ -67,7 +67,8 @@ class Sessions:
         session = self.get(account, session_id)
         if task_id is not None and task_id != session.task_id:
             raise SessionNotFound(f"Task {task_id} has no session {session_id}")
-        r = self.ctx.rng("claim", session.session_id)  # reusable: the same token each time
+        # reusable: the same token each time
+        r = self.ctx.secret_rng("claim", session.session_id, counted=False)
         return {
             "claim_token": f"clm_{rng.token_chars(r, 32)}",
             "expires_in": self.ctx.config.claim_ttl_seconds,

@@ -64,7 +64,11 @@ class Store(ABC):
     @abstractmethod
     def put_render(self, render: Render) -> None: ...
     @abstractmethod
-    def render(self, render_id: str) -> Render | None: ...
+    def render(self, user_id: str, render_id: str) -> Render | None:
+        """Render ids are the client's choice, so each user has their own."""
+
+    @abstractmethod
+    def published_render(self, public_key: str) -> Render | None: ...
 
     # everything, for the inspector's overview (mock_server/inspector)
     @abstractmethod
@@ -91,7 +95,8 @@ class MemoryStore(Store):
         self._holds: dict[str, Hold] = {}
         self._sessions: dict[str, Session] = {}
         self._media: dict[str, MediaFile] = {}
-        self._renders: dict[str, Render] = {}
+        self._renders: dict[tuple[str, str], Render] = {}
+        self._published: dict[str, Render] = {}
         self._counters: defaultdict[str, int] = defaultdict(int)
 
     def put_account(self, account: Account) -> None:
@@ -134,10 +139,14 @@ class MemoryStore(Store):
         return self._media.get(media_id)
 
     def put_render(self, render: Render) -> None:
-        self._renders[render.render_id] = render
+        self._renders[render.user_id, render.render_id] = render
+        self._published[render.public_key] = render
 
-    def render(self, render_id: str) -> Render | None:
-        return self._renders.get(render_id)
+    def render(self, user_id: str, render_id: str) -> Render | None:
+        return self._renders.get((user_id, render_id))
+
+    def published_render(self, public_key: str) -> Render | None:
+        return self._published.get(public_key)
 
     def all_accounts(self) -> list[Account]:
         return list(self._accounts.values())

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote, unquote, urlparse, urlsplit, urlunsplit
+from urllib.parse import ParseResult, quote, unquote, urlparse, urlsplit, urlunsplit
 
 from mock_server import rng
 from mock_server.clock import iso
@@ -115,7 +115,9 @@ class Uploads:
     ) -> list[dict[str, Any]]:
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
             raise BadRequest("urls must be a non-empty list of URL strings")
-        staged: list[tuple[str, str, str]] = []
+        # every URL is checked (and every local file probed) before anything is stored:
+        # a refused request leaves the session as it was
+        staged: list[tuple[str, str, str, IncomingFile | None, Probed | None]] = []
         for url in urls:
             parsed = urlparse(url)
             if parsed.scheme not in ("http", "https", "file"):
@@ -123,11 +125,14 @@ class Uploads:
             if parsed.scheme != "file" and not _HOSTNAME.fullmatch(parsed.netloc or ""):
                 raise BadRequest(f"URL has no valid host name: {url!r}")
             filename = Path(unquote(parsed.path)).name or "file"
-            staged.append((url, filename, extension_kind(filename)))
-        return [
-            self._store_url(account, session, url, name, kind, base_url)
-            for url, name, kind in staged
-        ]
+            kind = extension_kind(filename)
+            local = _local_path(parsed, self.ctx.config.file_url_root)
+            if local is None:
+                staged.append((url, filename, kind, None, None))
+                continue
+            incoming = IncomingFile(filename, local, local.stat().st_size, None)
+            staged.append((url, filename, kind, incoming, self.probe(local, filename)))
+        return [self._store_url(account, session, *item, base_url) for item in staged]
 
     def _store(
         self,
@@ -165,15 +170,19 @@ class Uploads:
         )
 
     def _store_url(
-        self, account: Account, session: Session, url: str, filename: str, kind: str, base_url: str
+        self,
+        account: Account,
+        session: Session,
+        url: str,
+        filename: str,
+        kind: str,
+        incoming: IncomingFile | None,
+        probed: Probed | None,
+        base_url: str,
     ) -> dict[str, Any]:
-        local = _local_path(url)
-        if local is not None:
+        if incoming is not None and probed is not None:
             # a fixture file on this machine: probed and served like an upload
-            incoming = IncomingFile(filename, local, local.stat().st_size, None)
-            media = self._media_record(
-                account, session, incoming, self.probe(local, filename), copy=True
-            )
+            media = self._media_record(account, session, incoming, probed, copy=True)
             media.source, media.url = "url", url
             return self._register(session, media, base_url)
         # No network from the fake: record what the URL declares; its cdn_url is the URL.
@@ -208,7 +217,8 @@ class Uploads:
         return info
 
     def _media_id(self, account: Account) -> str:
-        return f"med_{rng.hex_id(self.ctx.counted_rng('media', account.user_id), 16)}"
+        # public CDN URLs: unguessable unless tests asked for seeded ids
+        return f"med_{rng.hex_id(self.ctx.secret_rng('media', account.user_id), 16)}"
 
 
 _PCHAR = "!$&'()*+,;=:@-._~"
@@ -239,13 +249,25 @@ def media_url(base_url: str, media: MediaFile) -> str:
     return f"{base_url.rstrip('/')}/media/{media.media_id}/{quote(media.filename)}"
 
 
-def _local_path(url: str) -> Path | None:
-    parsed = urlparse(url)
+def _local_path(parsed: ParseResult, root: str | None) -> Path | None:
+    """The file a file:// URL names, only inside `file_url_root` (symlinks resolved).
+    Every refusal reads the same, so the answer tells nothing about other paths."""
     if parsed.scheme != "file":
         return None
-    path = Path(unquote(parsed.path))
-    if not path.is_file():
-        raise BadRequest(f"file:// URL names no readable file on the fake's machine: {url!r}")
+    if root is None:
+        raise BadRequest(
+            "file:// URLs are off; start the fake with --file-url-root DIR to allow files under DIR"
+        )
+    refused = BadRequest("file:// URL names no readable file under the allowed directory")
+    if parsed.netloc not in ("", "localhost"):
+        raise refused
+    try:
+        path = Path(unquote(parsed.path)).resolve(strict=True)
+        allowed = path.is_relative_to(Path(root).resolve()) and path.is_file()
+    except (OSError, RuntimeError, ValueError):
+        raise refused from None
+    if not allowed:
+        raise refused
     return path
 
 

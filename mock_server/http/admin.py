@@ -28,13 +28,25 @@ from starlette.responses import Response
 
 from mock_server import __version__
 from mock_server.clock import iso
-from mock_server.config import explain
+from mock_server.config import FakeConfig, explain
 from mock_server.domain.errors import BadRequest
 from mock_server.faults import FaultSpec
+from mock_server.http.admin_schema import check_body
+from mock_server.http.body import json_body_of
 from mock_server.http.envelopes import JSONBytes
-from mock_server.http.request import fake_of, json_body, require_object
+from mock_server.http.request import fake_of
 
 router = APIRouter(prefix="/_fake")
+ADMIN_MAX_BODY = 1024 * 1024
+ADMIN_MAX_DEPTH = 32
+
+
+async def checked_body(request: Request, schema: str, required: bool = True) -> Any:
+    """The JSON body, checked against the contract's request schema first. Its limits are
+    fixed: a PATCH of max_body_bytes or max_json_depth cannot lock the admin API out."""
+    body = await json_body_of(request, ADMIN_MAX_BODY, ADMIN_MAX_DEPTH, required)
+    check_body(schema, body)
+    return body
 
 
 def _validated(model: type[BaseModel], body: Any) -> Any:
@@ -52,11 +64,10 @@ async def health(request: Request) -> Response:
 
 @router.post("/reset")
 async def reset(request: Request) -> Response:
-    body = require_object(await json_body(request, required=False), "Body")
-    seed = body.get("seed")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise BadRequest("seed must be an integer")
-    fake_of(request).reset(seed=seed)
+    body = await checked_body(
+        request, "FakeResetRequest", required=False
+    )  # no null seed, no unknown keys
+    fake_of(request).reset(seed=body.get("seed"))
     return JSONBytes({"status": "reset", "seed": fake_of(request).config.seed})
 
 
@@ -72,20 +83,31 @@ class Advance(BaseModel):
 
 @router.post("/clock/advance")
 async def advance(request: Request) -> Response:
-    spec = _validated(Advance, await json_body(request))
+    spec = _validated(Advance, await checked_body(request, "ClockAdvance"))
     fake = fake_of(request)
-    fake.advance(spec.seconds)
+    try:
+        fake.advance(spec.seconds)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
     return JSONBytes(fake.clock_info())
 
 
 @router.get("/config")
 async def get_config(request: Request) -> Response:
-    return JSONBytes(fake_of(request).config.model_dump(mode="json"))
+    return JSONBytes(config_view(fake_of(request).config))
+
+
+def config_view(config: FakeConfig) -> dict[str, Any]:
+    """The config as the admin API shows it: the admin token itself never leaves."""
+    view = config.model_dump(mode="json")
+    if view["admin_token"] is not None:
+        view["admin_token"] = "…"
+    return view
 
 
 @router.patch("/config")
 async def patch_config(request: Request) -> Response:
-    changes = require_object(await json_body(request), "Body")
+    changes = await checked_body(request, "FakeConfigPatch")  # {} is no patch
     fake = fake_of(request)
     try:
         fake.configure(**changes)
@@ -93,12 +115,12 @@ async def patch_config(request: Request) -> Response:
         raise BadRequest(explain(exc)) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    return JSONBytes(fake.config.model_dump(mode="json"))
+    return JSONBytes(config_view(fake.config))
 
 
 @router.post("/faults")
 async def add_fault(request: Request) -> Response:
-    spec = _validated(FaultSpec, await json_body(request))
+    spec = _validated(FaultSpec, await checked_body(request, "FaultSpec"))
     fault = fake_of(request).faults.add(spec)
     return JSONBytes(fault.to_dict(), status_code=201)
 
@@ -127,7 +149,7 @@ async def delete_fault(request: Request, fault_id: str) -> Response:
 async def requests(request: Request) -> Response:
     q = request.query_params
     limit_raw = q.get("limit")
-    if limit_raw is not None and not limit_raw.isdigit():
+    if limit_raw is not None and not (limit_raw.isdigit() and int(limit_raw) >= 1):
         raise BadRequest("limit must be a positive integer")
     entries = fake_of(request).journal.entries(
         method=q.get("method"), path=q.get("path"), limit=int(limit_raw) if limit_raw else None
@@ -152,7 +174,7 @@ class AccountSpec(BaseModel):
 
 @router.post("/accounts")
 async def accounts(request: Request) -> Response:
-    spec = _validated(AccountSpec, await json_body(request, required=False) or {})
+    spec = _validated(AccountSpec, await checked_body(request, "AccountRequest", required=False))
     fake = fake_of(request)
     token, account = fake.mint_account(**spec.model_dump())
     return JSONBytes(

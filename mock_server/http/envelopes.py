@@ -47,7 +47,9 @@ def error_body(error: FakeError, path: str) -> dict[str, Any]:
 
 
 def error_response(error: FakeError, path: str, config: FakeConfig) -> JSONBytes:
-    headers = {"Retry-After": "30"} if error.code == 429 else None
+    headers = {"Retry-After": "30"} if error.code == 429 else {}
+    if error.code in (413, 4002):
+        headers["Connection"] = "close"  # do not read the rest of an oversized body
     return JSONBytes(
         error_body(error, path), status_code=error_status(error, config), headers=headers
     )

@@ -3,7 +3,6 @@ journals every API request with secrets masked, and applies injected faults."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -21,6 +20,7 @@ from mock_server.domain.errors import (
 )
 from mock_server.fake import Fake
 from mock_server.faults import Fault
+from mock_server.http.body import parse_json
 from mock_server.http.envelopes import dumps, error_body, error_status
 from mock_server.journal import Exchange, JournalEntry, add_frame
 from nemo_protocol import sse
@@ -30,6 +30,7 @@ CAPTURE = 16 * 1024  # bytes of each request body kept for the journal
 RESPONSE_CAPTURE = 1024 * 1024  # JSON responses up to this size are journaled whole
 OBSERVED_BODY = 8 * 1024 * 1024  # observers see whole non-media bodies up to this size
 ADMIN_PREFIX = "/_fake/"
+SUMMARY_DEPTH = 64  # a journaled body nested deeper is kept as raw text
 
 
 class StreamCut(Exception):
@@ -245,8 +246,8 @@ async def _drain(receive: Receive, limit: int = 64 * CAPTURE) -> None:
 
 def _summarise(body: bytes, content_type: str) -> Any:
     if content_type.startswith("application/json") or body[:1] in (b"{", b"["):
-        try:
-            return json.loads(mask_text(body.decode()))
+        try:  # the same strict parse as the routes: a body they refuse cannot break a read
+            return parse_json(mask_text(body.decode()).encode(), SUMMARY_DEPTH)
         except ValueError:
             return {"raw": mask_text(body[:512].decode("utf-8", "replace")), "size": len(body)}
     return {"content_type": content_type, "size": len(body)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
@@ -10,8 +9,7 @@ from fastapi import Request
 from mock_server.domain.errors import BadRequest
 from mock_server.domain.model import Account
 from mock_server.fake import Fake
-
-MAX_JSON_BODY = 8 * 1024 * 1024
+from mock_server.http.body import json_body_of
 
 
 def fake_of(request: Request) -> Fake:
@@ -46,19 +44,8 @@ def attribution(request: Request) -> dict[str, str]:
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_JSON_BODY:
-            raise BadRequest(f"JSON body larger than {MAX_JSON_BODY} bytes")
-    if not raw.strip():
-        if required:
-            raise BadRequest("Request body is empty; expected a JSON object")
-        return {}
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"Malformed JSON body: {exc}") from None
+    config = fake_of(request).config
+    return await json_body_of(request, config.max_body_bytes, config.max_json_depth, required)
 
 
 def require_object(body: Any, what: str) -> dict[str, Any]:

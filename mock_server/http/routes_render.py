@@ -28,7 +28,7 @@ MIME = {"mp4": "video/mp4", "mov": "video/quicktime"}
 
 
 def output_url(request: Request, render: Render) -> str:
-    return f"{base_url(request)}/render-result/{render.render_id}.{render.output['format']}"
+    return f"{base_url(request)}/render-result/{render.public_name}"
 
 
 def poll_body(
@@ -134,13 +134,12 @@ async def download(request: Request, render_id: str) -> Response:
 
 @router.api_route("/render-result/{name}", methods=["GET", "HEAD"])
 async def render_result(request: Request, name: str) -> Response:
-    """The public, CDN-like output URL (no auth, like a signed static URL)."""
-    render_id = name.rsplit(".", 1)[0]
+    """The public, CDN-like output URL: no auth, like a signed static URL; the name holds
+    an unguessable key, so knowing a render id is not enough."""
     fake = fake_of(request)
     with fake.service.lock:
-        found = fake.service.store.render(render_id)
-    if found is not None:
-        await settle(request, found)
+        found = fake.service.renders.published(name)
+    await settle(request, found)
     with fake.service.lock:
-        render = fake.service.renders.artifact(None, render_id)
+        render = fake.service.renders.artifact(None, name)
     return _file(render)

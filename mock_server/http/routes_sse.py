@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response, StreamingResponse
 
+from mock_server.http.body import JSONRejected, parse_json, read_body
 from mock_server.http.envelopes import JSONBytes
 from mock_server.http.request import authenticate, base_url, fake_of
 from mock_server.stream import play_turn
@@ -74,10 +75,11 @@ def _unprocessable(detail: Any) -> Response:
 
 
 async def parse_run_request(request: Request) -> RunAgentRequest | Response:
-    raw = await request.body()
+    config = fake_of(request).config
+    raw = await read_body(request, config.max_body_bytes)
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = parse_json(raw, config.max_json_depth)
+    except JSONRejected as exc:
         return _unprocessable(
             [{"type": "json_invalid", "loc": ["body"], "msg": f"Malformed JSON: {exc}"}]
         )

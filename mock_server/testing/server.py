@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -17,8 +18,14 @@ class ServerThread:
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sock = listen(host, port)
         self.host, self.port = host, self.sock.getsockname()[1]
+        limits: dict[str, Any] = {}
+        fake = getattr(getattr(app, "state", None), "fake", None)
+        if fake is not None:  # the fake's own connection limits, as `nemo-fake serve` has
+            from mock_server.http.protocol import connection_options
+
+            limits = connection_options(fake.config)
         config = uvicorn.Config(
-            app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1
+            app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1, **limits
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

@@ -11,6 +11,10 @@ Both take an optional `advancer` (`autoadvance.DeadlineTracker`): while the call
 for a head or a chunk and the app is parked on the manual clock, the clock jumps to the
 app's next deadline, so a stream plays to its end in API time without anyone calling
 `advance()` (see autoadvance.py).
+
+Request bodies stream too, as uvicorn hands them over: in chunks of at most 64 KiB,
+pulled only when the app asks for more. An app that stops reading (a 4002 or 413 mid-way)
+stops the upload there, and the fake never holds a whole upload in memory.
 """
 
 from __future__ import annotations
@@ -30,6 +34,46 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 _END = object()
 _CLIENT = ("127.0.0.1", 50_000)
+CHUNK = 64 * 1024  # the most uvicorn hands the app per `http.request` message
+
+
+class _RequestBody:
+    """The request body as ASGI `http.request` messages, pulled from the request's own
+    stream on demand (a sync stream is read in a worker thread, off the event loop)."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        stream = request.stream
+        self._async: AsyncIterator[bytes] | None = None
+        self._sync: Iterator[bytes] | None = None
+        if isinstance(stream, httpx.AsyncByteStream):
+            self._async = stream.__aiter__()
+        elif isinstance(stream, httpx.SyncByteStream):
+            self._sync = iter(stream)
+        else:  # pragma: no cover - httpx always gives one of the two
+            self._sync = iter([request.read()])
+        self._pending = b""
+        self._done = False
+
+    async def _pull(self) -> bytes | None:
+        if self._async is not None:
+            return await anext(self._async, None)
+        assert self._sync is not None
+        return await asyncio.get_running_loop().run_in_executor(None, next, self._sync, None)
+
+    async def message(self) -> Message:
+        while not self._pending and not self._done:
+            chunk = await self._pull()
+            if chunk is None:
+                self._done = True
+            else:
+                self._pending = bytes(chunk)
+        piece, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
+        more = bool(self._pending) or not self._done
+        return {"type": "http.request", "body": piece, "more_body": more}
+
+    @property
+    def finished(self) -> bool:
+        return self._done and not self._pending
 
 
 class _AppRun:
@@ -39,10 +83,9 @@ class _AppRun:
         self,
         app: ASGIApp,
         request: httpx.Request,
-        body: bytes,
         advancer: DeadlineTracker | None = None,
     ) -> None:
-        self.app, self.request, self.body = app, request, body
+        self.app, self.request, self.body = app, request, _RequestBody(request)
         self.advancer = advancer
         self.head: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = (
             asyncio.get_running_loop().create_future()
@@ -71,13 +114,9 @@ class _AppRun:
         }
 
     async def _run(self) -> None:
-        sent_body = False
-
         async def receive() -> Message:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": self.body, "more_body": False}
+            if not self.body.finished:
+                return await self.body.message()
             await self.disconnected.wait()
             return {"type": "http.disconnect"}
 
@@ -156,8 +195,7 @@ class AsyncStreamingTransport(httpx.AsyncBaseTransport):
         self.advancer = advancer
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        run = _AppRun(self.app, request, body, self.advancer)
+        run = _AppRun(self.app, request, self.advancer)
         status, headers = await run.response_head()
         return httpx.Response(status, headers=headers, stream=_AsyncBody(run), request=request)
 
@@ -226,11 +264,10 @@ class StreamingTransport(httpx.BaseTransport):
         return self._runner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
         runner = self.runner
 
         async def start() -> tuple[_AppRun, int, list[tuple[bytes, bytes]]]:
-            run = _AppRun(self.app, request, body, self.advancer)
+            run = _AppRun(self.app, request, self.advancer)
             status, headers = await run.response_head()
             return run, status, headers
 

@@ -16,7 +16,7 @@ from schemathesis import checks
 
 from mock_server.app import build_app
 from mock_server.config import FakeConfig
-from mock_server.fake import Fake
+from mock_server.fake import FROZEN_KEYS, Fake
 from mock_server.testing import ServerThread
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "openapi.yaml"
@@ -88,3 +88,47 @@ def test_fake_conforms_to_its_contract(case: schemathesis.Case, served: dict[str
     case.call_and_validate(
         base_url=served["url"], headers=headers, timeout=20, excluded_checks=excluded
     )
+
+
+# The admin API, fuzzed the same way on a fake of its own (it resets, reconfigures and
+# injects faults by design): every response documented, never a 500, in both dialects.
+admin_schema = schemathesis.openapi.from_path(str(CONTRACT)).include(tag="admin")
+
+
+@pytest.fixture(scope="module", params=["mapped", "ok200"])
+def admin_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Fake, str]]:
+    fake = Fake(
+        FakeConfig(
+            clock="manual",
+            seed=12,
+            data_dir=str(tmp_path_factory.mktemp("fuzz-admin")),
+            error_status=request.param,
+        )
+    )
+    with ServerThread(build_app(fake)) as url:
+        yield fake, url
+    fake.close()
+
+
+@pytest.fixture
+def admin_served(admin_server: tuple[Fake, str]) -> Iterator[str]:
+    """Each case starts from the module's config: a patch from one case (a 1-byte body
+    limit, say) must not turn the next case's valid request into a 413."""
+    fake, url = admin_server
+    start = fake.config
+    yield url
+    fake.configure(**{k: v for k, v in start.model_dump().items() if k not in FROZEN_KEYS})
+
+
+@admin_schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+def test_admin_api_conforms_to_its_contract(case: schemathesis.Case, admin_served: str) -> None:
+    case.call_and_validate(base_url=admin_served, timeout=20)

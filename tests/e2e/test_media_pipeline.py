@@ -56,7 +56,9 @@ def export(
 ) -> Path:
     body = {"id": rid, "sessionId": sid, "draft": draft, "output": {"format": "mp4"}}
     assert http.post("/api/render/proxy/lambda", headers=auth, json=body).json()["success"] is True
-    render = fake.service.store.render(rid)
+    with fake.service.lock:
+        account = fake.service.accounts.authenticate(auth["Authorization"])
+    render = fake.service.store.render(account.user_id, rid)
     assert render is not None
     fake.advance(render.duration)  # the job's API time is up; now only the encoder is left
     job = fake.service.renders.backend.pending(render)

@@ -96,6 +96,7 @@ class FakeMachine(RuleBasedStateMachine):
         self.known: list[Acct] = []
         self.mirrored: list[Sess] = []
         self.last_status: dict[str, str] = {}
+        self.owner: dict[str, str] = {}  # render id -> user id (render ids are per user)
         self.render_count = 0
 
     def _count(self, request: httpx.Request) -> None:
@@ -259,6 +260,7 @@ class FakeMachine(RuleBasedStateMachine):
             return multiple()
         assert answer["data"]["status"] == "pending"
         self.last_status[render_id] = "pending"
+        self.owner[render_id] = sess.acct.user_id
         return Job(sess.acct, render_id)
 
     def _render_call(self, method: str, path: str, acct: Acct) -> dict[str, Any] | None:
@@ -378,7 +380,7 @@ class FakeMachine(RuleBasedStateMachine):
         service = self.a.fake.service
         with service.lock:
             for render_id, seen in self.last_status.items():
-                render = service.ctx.store.render(render_id)
+                render = service.ctx.store.render(self.owner[render_id], render_id)
                 assert render is not None
                 status, _ = service.renders.status(render)
                 assert ORDER[status] >= ORDER[seen], f"{render_id}: {seen} -> {status}"

@@ -197,11 +197,18 @@ class SharedStore(Store):
         return found
 
     def put_render(self, render: Render) -> None:
-        self._put("render", render.render_id, render)
-        self.backend.index_add("renders", render.render_id)
+        key = f"{render.user_id}:{render.render_id}"  # render ids are per user
+        self._put("render", key, render)
+        self.backend.index_add(f"published:{render.public_key}", key)
+        self.backend.index_add("renders", key)
 
-    def render(self, render_id: str) -> Render | None:
-        found: Render | None = self._get("render", render_id)
+    def render(self, user_id: str, render_id: str) -> Render | None:
+        found: Render | None = self._get("render", f"{user_id}:{render_id}")
+        return found
+
+    def published_render(self, public_key: str) -> Render | None:
+        keys = self.backend.index(f"published:{public_key}")
+        found: Render | None = self._get("render", keys[0]) if keys else None
         return found
 
     # everything, for the inspector (indexes kept by the puts above)
@@ -212,7 +219,8 @@ class SharedStore(Store):
         return [s for s in map(self.session, self.backend.index("sessions")) if s is not None]
 
     def all_renders(self) -> list[Render]:
-        return [r for r in map(self.render, self.backend.index("renders")) if r is not None]
+        found = (self._get("render", key) for key in self.backend.index("renders"))
+        return [r for r in found if r is not None]
 
     def next_count(self, scope: str) -> int:
         return self.backend.incr(scope)

@@ -1,4 +1,5 @@
 import copy
+import re
 from typing import Any
 
 import httpx
@@ -47,7 +48,9 @@ def test_state_machine_under_the_manual_clock(http: httpx.Client, fake: Fake, us
     order = {"pending": 0, "processing": 1, "completed": 2}
     assert [order[s] for s in statuses] == sorted(order[s] for s in statuses)
     done = poll(http, user)["data"]
-    assert done["outputUrl"].endswith("/render-result/render_1.mp4")
+    # the public URL holds an unguessable key: the render id alone finds nothing
+    assert re.search(r"/render-result/render_1-[0-9a-f]{32}\.mp4$", done["outputUrl"])
+    assert http.get("/render-result/render_1.mp4").status_code == 404
     assert done["completedAt"] - done["createdAt"] == 30_000
 
 
@@ -239,3 +242,19 @@ def test_mov_output(http: httpx.Client, fake: Fake, user: User) -> None:
     data = poll(http, user)["data"]
     assert data["outputUrl"].endswith(".mov")
     assert http.get(data["outputUrl"]).headers["content-type"] == "video/quicktime"
+
+
+def test_render_ids_are_per_user(http: httpx.Client, fake: Fake, user: User) -> None:
+    assert submit(http, user).json()["success"] is True
+    other = new_user(http, "other")
+    # another user's id is free for this user: not 409 "already exists", not a leak
+    mine = submit(http, other)
+    assert mine.status_code == 200 and mine.json()["data"]["id"] == "render_1"
+    fake.advance(120)
+    first, second = poll(http, user)["data"], poll(http, other)["data"]
+    assert first["outputUrl"] != second["outputUrl"]
+    assert http.get(first["outputUrl"]).status_code == 200
+    # a public name with the wrong key, or another render's key, finds nothing
+    key = first["outputUrl"].rsplit("-", 1)[1]
+    assert http.get(f"/render-result/render_2-{key}").status_code == 404
+    assert http.get(first["outputUrl"].replace(key[:4], "0000")).status_code == 404

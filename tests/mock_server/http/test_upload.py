@@ -59,6 +59,7 @@ def test_url_upload_records_what_the_url_declares(http: httpx.Client, user: User
     assert state(http, user)["video_infos"][0]["source"] == "url"
 
 
+@pytest.mark.fake_config(file_url_root="{tmp}")
 def test_file_url_is_probed(http: httpx.Client, user: User, clip: Path) -> None:
     info = http.post(
         upload_path(user), headers=user.auth, json={"urls": [clip.as_uri()], "source_type": "url"}
@@ -203,3 +204,48 @@ def test_unknown_session_is_refused_before_the_body(
 
 def test_media_cdn_404(http: httpx.Client) -> None:
     assert http.get("/media/med_nope/x.mp4").status_code == 404
+
+
+def _upload_url(http: httpx.Client, user: User, url: str) -> httpx.Response:
+    return http.post(
+        upload_path(user), headers=user.auth, json={"urls": [url], "source_type": "url"}
+    )
+
+
+def test_file_urls_are_off_by_default(http: httpx.Client, user: User, clip: Path) -> None:
+    response = _upload_url(http, user, clip.as_uri())
+    assert response.status_code == 400 and "--file-url-root" in response.json()["message"]
+    assert state(http, user)["video_infos"] == []
+
+
+@pytest.mark.fake_config(file_url_root="{tmp}/allowed")
+def test_file_urls_outside_the_root_all_read_the_same(
+    http: httpx.Client, user: User, clip: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "allowed" / "escape.mp4").symlink_to(clip)  # a link out of the root
+    secret = tmp_path / "secret.mp4"
+    secret.write_bytes(clip.read_bytes())
+    messages = set()
+    for url in (
+        secret.as_uri(),  # exists, outside
+        (tmp_path / "missing.mp4").as_uri(),  # does not exist
+        (tmp_path / "allowed" / ".." / "secret.mp4").as_uri(),  # traversal
+        (tmp_path / "allowed" / "escape.mp4").as_uri(),
+        f"file://otherhost{secret}",
+        "file:///etc/passwd.mp4",
+    ):
+        response = _upload_url(http, user, url)
+        assert response.status_code == 400, url
+        messages.add(response.json()["message"].replace(url, "<url>"))
+    assert len(messages) == 1, messages  # nothing tells an existing path from a missing one
+    assert state(http, user)["video_infos"] == []
+
+
+@pytest.mark.fake_config(file_url_root="{tmp}")
+def test_a_refused_url_in_a_list_adds_none_of_them(
+    http: httpx.Client, user: User, clip: Path
+) -> None:
+    body = {"urls": [clip.as_uri(), "file:///etc/hostname.mp4"], "source_type": "url"}
+    assert http.post(upload_path(user), headers=user.auth, json=body).status_code == 400
+    assert state(http, user)["video_infos"] == []

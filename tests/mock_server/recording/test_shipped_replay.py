@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,7 +49,9 @@ def test_the_seed_flow_replays_for_a_seeds_client(
     assert statuses[-1] == "completed" and set(statuses[:-1]) <= {"pending", "processing"}
     again = client.get(f"/api/render/proxy/lambda/{render_id}", headers=auth).json()["data"]
     assert again == poll  # polling on after the recording ended: the last answer repeats
-    assert poll["outputUrl"] == f"http://replay.local/render-result/{render_id}.mp4"
+    assert re.fullmatch(  # the recorded unguessable key, the client's own render id
+        rf"http://replay\.local/render-result/{render_id}-[0-9a-f]{{32}}\.mp4", poll["outputUrl"]
+    )
     video = client.get(poll["outputUrl"])
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     assert replay.misses == []

@@ -45,6 +45,7 @@ def test_records_round_trip(store: Store) -> None:
     )
     store.put_media(media)
     render = Render("r1", "anon_1", "123", {"t": []}, {"format": "mp4"}, 1.0, 30.0, False)
+    render.public_key = "k" * 32
     render.artifact = Path("/tmp/r1.mp4")
     store.put_render(render)
     s = session()
@@ -59,13 +60,17 @@ def test_records_round_trip(store: Store) -> None:
     assert hold is not None and hold.amount == 100 and hold.state == "frozen"
     med = store.media("med_1")
     assert med is not None and med.path == Path("/tmp/a.mp4") and med.recipe == media.recipe
-    ren = store.render("r1")
+    ren = store.render("anon_1", "r1")
     assert ren is not None and ren.artifact == Path("/tmp/r1.mp4")
+    assert store.render("anon_2", "r1") is None  # render ids are per user
+    published = store.published_render("k" * 32)
+    assert published is not None and published.render_id == "r1"
+    assert store.published_render("x" * 32) is None
     ses = store.session("123")
     assert ses is not None and ses.draft["m"]["title"] == "雪狐"
     assert [x.session_id for x in store.sessions_of("anon_1")] == ["123"]
     assert store.sessions_of("anon_2") == []
-    assert store.account("nobody") is None and store.render("nope") is None
+    assert store.account("nobody") is None and store.render("anon_1", "nope") is None
 
 
 def test_counters_and_hits(store: Store) -> None:
