@@ -216,7 +216,9 @@ async def latest_output(request: Request, account: Account, project_id: str) -> 
     fake = fake_of(request)
     with fake.service.lock:
         session = find_project(fake.service, account, project_id)
-        renders = [fake.service.store.render(r) for r in reversed(session.render_ids)]
+        renders = [
+            fake.service.store.render(account.user_id, r) for r in reversed(session.render_ids)
+        ]
     for render in renders:
         if render is None:
             continue

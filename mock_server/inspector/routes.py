@@ -5,7 +5,7 @@
 | GET | `/_fake/ui/` | `overview` |
 | GET | `/_fake/ui/sessions/{session_id}` | `session` |
 | GET | `/_fake/ui/renders` | `renders` |
-| GET HEAD | `/_fake/ui/renders/{render_id}.mp4` | `render_file` |
+| GET HEAD | `/_fake/ui/renders/{public_key}.mp4` | `render_file` |
 | GET | `/_fake/ui/thumbs/{media_id}.jpg` | `thumb` |
 | GET | `/_fake/ui/journal` | `journal` |
 | GET | `/_fake/ui/journal/{seq}` | `journal_entry` |
@@ -85,8 +85,8 @@ async def renders(request: Request) -> Response:
     )
 
 
-async def render_file(request: Request, render_id: str) -> Response:
-    record = views.render_record(fake_of(request), render_id)
+async def render_file(request: Request, public_key: str) -> Response:
+    record = views.render_record(fake_of(request), public_key)
     if record is None or record.artifact is None or not record.artifact.is_file():
         return HTMLResponse("no output for this render (yet)", status_code=404)
     kind = "video/quicktime" if record.artifact.suffix == ".mov" else "video/mp4"
@@ -160,7 +160,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/", overview, methods=["GET"]),
         Route(f"{PREFIX}/sessions/{{session_id}}", _path(session), methods=["GET"]),
         Route(f"{PREFIX}/renders", renders, methods=["GET"]),
-        Route(f"{PREFIX}/renders/{{render_id}}.mp4", _path(render_file), methods=["GET", "HEAD"]),
+        Route(f"{PREFIX}/renders/{{public_key}}.mp4", _path(render_file), methods=["GET", "HEAD"]),
         Route(f"{PREFIX}/thumbs/{{media_id}}.jpg", _path(thumb), methods=["GET"]),
         Route(f"{PREFIX}/journal", journal, methods=["GET"]),
         Route(f"{PREFIX}/journal/{{seq}}", _path(journal_entry), methods=["GET"]),

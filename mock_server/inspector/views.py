@@ -154,6 +154,7 @@ class MediaView:
 @dataclass
 class RenderView:
     render_id: str
+    public_key: str  # unique and unguessable: what the page's <video> asks for
     session_id: str
     user_id: str
     status: str
@@ -403,6 +404,7 @@ def render_view(fake: Fake, render: Render) -> RenderView:
     completed = view.get("completedAt")
     return RenderView(
         render_id=render.render_id,
+        public_key=render.public_key,
         session_id=render.session_id,
         user_id=render.user_id,
         status=view["status"],
@@ -424,9 +426,10 @@ def renders_overview(fake: Fake) -> list[RenderView]:
     return sorted(views, key=lambda r: r.submitted, reverse=True)
 
 
-def render_record(fake: Fake, render_id: str) -> Render | None:
+def render_record(fake: Fake, public_key: str) -> Render | None:
+    """Render ids are per user; the page names a render by its unique public key."""
     with fake.service.lock:
-        return fake.service.store.render(render_id)
+        return fake.service.store.published_render(public_key)
 
 
 # --- journal ------------------------------------------------------------------------------
