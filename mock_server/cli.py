@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mock_server.config import FakeConfig
+
+if TYPE_CHECKING:
+    from mock_server.clock import Clock
+
+# `serve` with no clock settings runs the quick clock: at 0.01 real s per API s a 300 s
+# generation takes 3 s with a heartbeat every 0.15 s, and the seeds' whole flow (~6 API
+# minutes) ~4 s, leaving the rest of a 30 s first try to the real encoder and the client's
+# own poll interval. FakeConfig keeps `real` (tests and the Python API choose explicitly).
+QUICK_TIME_SCALE = 0.01
+
 
 app = typer.Typer(
     help="nemo-fake: a faithful local fake of the NemoVideo API.", no_args_is_help=True
@@ -27,7 +38,11 @@ def serve(
     port: Annotated[int, typer.Option(envvar="NEMO_FAKE_PORT", help="0 picks a free port")] = 8000,
     seed: Annotated[int | None, typer.Option(help="global seed [env NEMO_FAKE_SEED]")] = None,
     clock: Annotated[
-        str | None, typer.Option(help="real | scaled | manual [env NEMO_FAKE_CLOCK]")
+        str | None,
+        typer.Option(
+            help="real | scaled | manual [env NEMO_FAKE_CLOCK]; default scaled, "
+            f"--time-scale {QUICK_TIME_SCALE}"
+        ),
     ] = None,
     time_scale: Annotated[
         float | None, typer.Option(help="real s per API s [env NEMO_FAKE_TIME_SCALE]")
@@ -37,7 +52,7 @@ def serve(
     ] = None,
     public_url: Annotated[str | None, typer.Option(help="base URL in cdn_url/outputUrl")] = None,
     error_status: Annotated[str | None, typer.Option(help="ok200 | mapped")] = None,
-    render_poll: Annotated[str | None, typer.Option(help="data | legacy | compat")] = None,
+    render_poll: Annotated[str | None, typer.Option(help="compat | data | legacy")] = None,
     token_expiry: Annotated[str | None, typer.Option(help="7d | never")] = None,
     events: Annotated[str | None, typer.Option(help="adk | typed")] = None,
     heartbeat: Annotated[str | None, typer.Option(help="empty | json | comment")] = None,
@@ -63,7 +78,7 @@ def serve(
         "heartbeat": heartbeat,
     }
     try:
-        config = FakeConfig.from_env(**overrides)
+        config = FakeConfig.from_env(**quick_clock(overrides))
     except ValueError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -74,7 +89,7 @@ def serve(
     bound = sock.getsockname()[1]
     url = f"http://{host}:{bound}"
     fake = Fake(config)
-    typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
+    typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, {clock_banner(fake.clock)})")
     typer.echo(f"export NEMO_API_URL={url}")
     server = uvicorn.Server(
         uvicorn.Config(
@@ -85,6 +100,26 @@ def serve(
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+def quick_clock(overrides: dict[str, Any], environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """`overrides` with the quick scaled clock filled in where neither an option nor a
+    NEMO_FAKE_CLOCK / NEMO_FAKE_TIME_SCALE variable chose one."""
+    env = os.environ if environ is None else environ
+    clock = overrides.get("clock") or env.get("NEMO_FAKE_CLOCK")
+    scale = overrides.get("time_scale") or env.get("NEMO_FAKE_TIME_SCALE")
+    if scale is not None or clock not in (None, "scaled"):
+        return overrides
+    return {**overrides, "clock": "scaled", "time_scale": QUICK_TIME_SCALE}
+
+
+def clock_banner(clock: Clock) -> str:
+    """Which clock runs and how to change it, for the start-up line."""
+    if clock.mode == "manual":
+        return "clock manual: only POST /_fake/clock/advance moves it"
+    if clock.mode == "real":
+        return f"clock real; --clock scaled runs it {1 / QUICK_TIME_SCALE:g}x faster"
+    return f"clock scaled {1 / clock.time_scale:g}x faster than real; --clock real for live timing"
 
 
 # --- record / replay / verify / import-har (mock_server/recording)

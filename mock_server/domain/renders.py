@@ -127,8 +127,9 @@ class Renders:
             return "failed", 99
         if render.artifact is None:
             return "processing", 99  # API time is up but the encoder is not: keep waiting
-        if render.ready_at is None:
-            render.ready_at = max(now, render.submitted_at + render.duration)
+        # Render time is API time: the job completed when it was due, however long the
+        # real encoder made the poll wait (ARCHITECTURE.md, "Render time is API time").
+        render.ready_at = render.submitted_at + render.duration
         return "completed", 100
 
     def awaiting_encoder(self, render: Render) -> Future[Any] | None:

@@ -1,4 +1,5 @@
-"""The render proxy: submit, poll (three documented shapes), cancel, download."""
+"""The render proxy: submit, poll (three documented shapes), cancel, download; and the
+first version's `POST /api/render/proxy/draft` / `GET /api/render/proxy/<id>` (same jobs)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ def poll_body(
     }
     if output:
         top["output"] = output
+    if "error" in view:
+        top["error"] = view["error"]
     if dialect == "legacy":
-        return {**top, **({"error": view["error"]} if "error" in view else {})}
+        return top
     if dialect == "compat":
         if output:
             data["output"] = output
@@ -72,6 +75,7 @@ async def settled_render(request: Request, account: Account, render_id: str) -> 
 
 
 @router.post("/api/render/proxy/lambda")
+@router.post("/api/render/proxy/draft")  # the first version's route (API notes §7)
 async def submit(request: Request) -> Response:
     account = authenticate(request)
     body = await json_body(request)
@@ -83,6 +87,7 @@ async def submit(request: Request) -> Response:
 
 
 @router.get("/api/render/proxy/lambda/{render_id}")
+@router.get("/api/render/proxy/{render_id}")  # the first version's route (API notes §7)
 async def poll(request: Request, render_id: str) -> Response:
     render = await settled_render(request, authenticate(request), render_id)
     fake = fake_of(request)

@@ -6,7 +6,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mock_server.domain.errors import BadRequest
-from mock_server.http.deps import authenticate, fake_of, json_body, optional_str, require_object
+from mock_server.http.deps import (
+    authenticate,
+    authenticate_as,
+    fake_of,
+    json_body,
+    optional_str,
+    require_object,
+)
 from mock_server.http.wire import ok
 
 router = APIRouter()
@@ -28,9 +35,10 @@ async def create_session(request: Request) -> Response:
     )
 
 
-@router.get("/api/state/nemo_agent/me/{session_id}/latest")
-async def state(request: Request, session_id: str) -> Response:
-    account = authenticate(request)
+@router.get("/api/state/nemo_agent/{user}/{session_id}/latest")
+async def state(request: Request, user: str, session_id: str) -> Response:
+    """`me`, or (before v1.0) the caller's own user id in the path."""
+    account = authenticate_as(request, user, session_id)
     fake = fake_of(request)
     with fake.service.lock:
         session = fake.service.sessions.get(account, session_id)

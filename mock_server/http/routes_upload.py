@@ -1,4 +1,5 @@
-"""POST /api/upload-video/nemo_agent/me/<sid>: multipart (field `files`) or JSON URLs."""
+"""POST /api/upload-video/nemo_agent/me/<sid>: multipart (field `files`) or JSON URLs.
+Versions before v1.0 put the user id where `me` stands; both forms are served."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mock_server.domain.errors import BadRequest, FileTooLarge
-from mock_server.http.deps import authenticate, base_url, fake_of, json_body, require_object
+from mock_server.http.deps import authenticate_as, base_url, fake_of, json_body, require_object
 from mock_server.http.multipart import receive_files
 from mock_server.http.wire import ok
 
@@ -20,9 +21,9 @@ router = APIRouter()
 MAX_FILES_PER_REQUEST = 20
 
 
-@router.post("/api/upload-video/nemo_agent/me/{session_id}")
-async def upload(request: Request, session_id: str) -> Response:
-    account = authenticate(request)
+@router.post("/api/upload-video/nemo_agent/{user}/{session_id}")
+async def upload(request: Request, user: str, session_id: str) -> Response:
+    account = authenticate_as(request, user, session_id)
     fake = fake_of(request)
     with fake.service.lock:
         session = fake.service.sessions.get(account, session_id)  # 1002 before reading a byte
