@@ -14,6 +14,8 @@ import pytest
 
 from tests.serve_process import ROOT, serve_process
 
+PROMPT = "make a 10-second video of a sunset"
+
 
 def test_serve_with_no_flags_runs_the_quick_clock() -> None:
     with serve_process(defaults=True) as server:
@@ -45,8 +47,7 @@ def test_nemo_generate_finishes_in_under_30_s_on_the_defaults(tmp_path: Path) ->
         env.pop("NEMO_TOKEN", None)
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-m", "client.cli", "generate"]
-            + ["make a 10-second video of a sunset", "-o", str(out)],
+            [sys.executable, "-m", "client.cli", "generate", PROMPT, "-o", str(out)],
             env=env,
             capture_output=True,
             text=True,
