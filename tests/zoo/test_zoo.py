@@ -10,6 +10,9 @@ between polls as their documents say, in the quick clock's seconds (0.01 real s 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +23,7 @@ import pytest
 
 from fixtures.media.make_samples import write_video
 from mock_server.cli import QUICK_TIME_SCALE
-from tests.serve_process import serve_process
+from tests.serve_process import ROOT, serve_process
 from tests.zoo.clients import (
     first_version,
     seed_ai_model,
@@ -87,8 +90,25 @@ def test_every_published_client_ends_as_its_document_says(zoo_server: str, tmp_p
         with ctx.http:
             return finish(run, ctx)
 
-    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+    def from_the_shell() -> subprocess.CompletedProcess[str]:
+        """The README's "run one yourself" line, as a user types it."""
+        env = {
+            **os.environ,
+            "NEMO_API_URL": zoo_server,
+            "ZOO_SECONDS": str(QUICK_TIME_SCALE),
+            "NEMO_CLIENT_ID": "nemo-fake-zoo-shell",
+        }
+        env.pop("NEMO_TOKEN", None)
+        command = [sys.executable, "-m", "tests.zoo.clients.v1_9", str(media)]
+        return subprocess.run(
+            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+
+    with ThreadPoolExecutor(max_workers=len(runs) + 1) as pool:
+        shell = pool.submit(from_the_shell)
         results = dict(zip([r[0] for r in runs], pool.map(lambda r: one(*r), runs), strict=True))
+    assert shell.result().returncode == 0, shell.result().stdout + shell.result().stderr
+    assert shell.result().stdout.splitlines()[-1].startswith("downloaded at download: ")
 
     table = "\n".join(
         f"{name}: {r.outcome} at {r.step} ({r.status} {r.message[:60]})"

@@ -1,11 +1,15 @@
 import copy
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from mock_server.config import FakeConfig
+from mock_server.domain.model import Render
 from mock_server.fake import Fake
+from mock_server.http import routes_render
 from tests.conftest import ATTRIBUTION, SIMPLE_DRAFT, User, new_user
 
 
@@ -305,3 +309,47 @@ def test_render_time_is_api_time_on_a_scaled_clock(
     assert data["status"] == "completed"
     assert data["completedAt"] - data["createdAt"] == 30_000
     assert fake.clock.now_ms() - data["createdAt"] > 30_000  # the encode took API hours
+
+
+class HeldEncoder:
+    """A render backend whose encode finishes when the test says so."""
+
+    def __init__(self, out: Path) -> None:
+        self.job: Future[Any] = Future()
+        self.out = out
+
+    def start(self, render: Render) -> None:
+        pass
+
+    def check(self, render: Render) -> None:
+        if self.job.done():
+            render.artifact, render.size, render.media_duration = self.out, 4, 2.0
+
+    def pending(self, render: Render) -> Future[Any] | None:
+        return self.job
+
+    def forget(self, render: Render) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_due_render_waits_for_its_encoder_briefly_then_reads_processing(
+    http: httpx.Client, fake: Fake, user: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"mp4!")
+    held = HeldEncoder(out)
+    monkeypatch.setattr(fake.service.renders, "backend", held)
+    monkeypatch.setitem(routes_render.ENCODER_WAIT, "scaled", 0.05)
+    fake.configure(clock="scaled", time_scale=0.0001, render_seconds=(30.0, 30.0))
+    submit(http, user)
+    fake.advance(30)  # due, whatever this machine's speed
+    waiting = poll(http, user)
+    assert (waiting["status"], waiting["progress"]) == ("processing", 99)
+    assert not held.job.cancelled()  # giving up the wait leaves the encode alone
+    held.job.set_result(None)
+    done = poll(http, user)["data"]
+    assert done["status"] == "completed"
+    assert done["completedAt"] - done["createdAt"] == 30_000

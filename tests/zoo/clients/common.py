@@ -189,13 +189,15 @@ def finish(flow: Callable[[Ctx], Result], ctx: Ctx) -> Result:
 
 
 def main(flow: Callable[[Ctx], Result]) -> None:
-    """Run one client from a shell: `NEMO_API_URL=... python -m tests.zoo.clients.v1_9 FILE`."""
+    """Run one client from a shell: `NEMO_API_URL=... python -m tests.zoo.clients.v1_9 FILE`
+    (NEMO_TOKEN and NEMO_CLIENT_ID as the documents read them; ZOO_SECONDS scales waits)."""
     ctx = Ctx(
         api=os.environ.get("NEMO_API_URL", "http://127.0.0.1:8000"),
         media=Path(sys.argv[1]),
         token=os.environ.get("NEMO_TOKEN") or None,
         seconds=float(os.environ.get("ZOO_SECONDS", "1")),
     )
+    ctx.client_id = os.environ.get("NEMO_CLIENT_ID") or ctx.client_id
     result = finish(flow, ctx)
     print("\n".join(result.log))
     print(f"{result.outcome} at {result.step}: {result.message or result.size}")
