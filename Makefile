@@ -18,8 +18,9 @@ serve: $(STAMP)
 	$(BIN)/nemo-fake serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mock_server client tests benchmarks fixtures
-	$(BIN)/ruff format --check mock_server client tests benchmarks fixtures
+	$(BIN)/ruff check mock_server client nemo_protocol tests benchmarks fixtures
+	$(BIN)/ruff format --check mock_server client nemo_protocol tests benchmarks fixtures
+	$(BIN)/lint-imports  # the import rules in pyproject.toml ([tool.importlinter])
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -12,7 +12,6 @@ import http.client
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
+
+from mock_server.sockets import listen
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
@@ -37,8 +38,7 @@ def log(message: str) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
+    with listen(HOST, 0) as sock:
         return int(sock.getsockname()[1])
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import respx
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
@@ -216,7 +217,7 @@ def _median_ms(values: list[float]) -> float:
 def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="nemo-bench-inproc-"))
     fake = Fake(FakeConfig(clock="manual", seed=7, media_max_side=max_side, data_dir=str(data_dir)))
-    transport = StreamingTransport(fake.app)
+    transport = StreamingTransport(build_app(fake))
     timings: list[FlowTiming] = []
     in_app: list[list[float]] = []  # per request: the journal's duration_ms (in the app)
     try:

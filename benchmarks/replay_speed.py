@@ -33,6 +33,7 @@ from mock_server.recording.cassette import (
 )
 from mock_server.recording.replay import ReplayApp
 from mock_server.testing import AsyncStreamingTransport, StreamingTransport
+from nemo_protocol.sse import SSEMessage, SSEParser
 
 TARGET_MS = 100.0
 AUTH = {"Authorization": "Bearer nmv_usr_benchmark"}  # linked to <TOKEN_1> on first sight
@@ -95,12 +96,17 @@ def cassette(frames: int) -> Cassette:
     )
 
 
+def _events(messages: list[SSEMessage]) -> int:
+    return sum(1 for m in messages if m.comment is None)
+
+
 def run_sync(app: ReplayApp, client: httpx.Client, expected: int) -> float:
     app.reset()
     start = time.perf_counter()
     with client.stream("POST", "/run_sse", json=BODY, headers=AUTH) as response:
         assert response.status_code == 200, response.read()
-        count = sum(1 for line in response.iter_lines() if line.startswith("data:"))
+        parser = SSEParser()
+        count = sum(_events(parser.feed(chunk)) for chunk in response.iter_bytes())
     elapsed = (time.perf_counter() - start) * 1000
     assert count == expected, (count, expected)
     return elapsed
@@ -116,9 +122,9 @@ def run_async(app: ReplayApp, runs: int, expected: int) -> list[float]:
                 app.reset()
                 start = time.perf_counter()
                 async with client.stream("POST", "/run_sse", json=BODY, headers=AUTH) as response:
-                    count = 0
-                    async for line in response.aiter_lines():
-                        count += line.startswith("data:")
+                    parser, count = SSEParser(), 0
+                    async for chunk in response.aiter_bytes():
+                        count += _events(parser.feed(chunk))
                 times.append((time.perf_counter() - start) * 1000)
                 assert count == expected
         return times

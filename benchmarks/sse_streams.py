@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from benchmarks.common import VENV_BIN, Proc, cpu_seconds, free_port
+from nemo_protocol.sse import SSEParser
 
 MEAN_TURN_API_SECONDS = 200 + 2 * 20 + 6  # generation mean + two edits + model pauses
 
@@ -139,18 +140,16 @@ class Frames:
     closing text ("Your video is ready…") has arrived."""
 
     def __init__(self, result: StreamResult) -> None:
-        self.result, self.buffer, self.last_text = result, b"", ""
+        self.result, self.parser, self.last_text = result, SSEParser(), ""
 
     def feed(self, data: bytes) -> None:
-        self.buffer += data
-        while b"\n\n" in self.buffer:
-            frame, self.buffer = self.buffer.split(b"\n\n", 1)
+        for message in self.parser.feed(data):
             self.result.frames += 1
-            if frame == b'data: {"type":"heartbeat"}':
+            if message.data == '{"type":"heartbeat"}':
                 self.result.heartbeats += 1
                 continue
             self.result.events += 1
-            payload = json.loads(frame[6:])
+            payload = json.loads(message.data)
             if "error" in payload:
                 self.result.error = "in-stream error"
             parts = payload.get("content", {}).get("parts", [{}])

@@ -21,8 +21,9 @@ IMPORT_PROBE = """
 import mock_server.cli, uvicorn, uvicorn.loops.uvloop, uvicorn.protocols.http.httptools_impl
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
+from mock_server.app import build_app
 fake = Fake(FakeConfig())
-fake.app
+build_app(fake)
 fake.close()
 import sys
 heavy = ("av", "numpy", "PIL", "yaml", "schemathesis", "jsonschema", "httpx", "rich")

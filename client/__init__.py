@@ -1,6 +1,6 @@
 """The thin reference client of the NemoVideo API.
 
-`NemoClient` (blocking) and `AsyncNemoClient` (asyncio) drive one sans-IO `Protocol`,
+`NemoClient` (blocking) and `AsyncNemoClient` (asyncio) drive one sans-IO `Operations`,
 so every documented rule (re-auth on 1001, new session on 1002, 429 wait, idempotent
 retries, silent-close diff, disconnect recovery, render retry) is written once.
 
@@ -43,15 +43,14 @@ _EXPORTS: dict[str, str] = {
     "HeartbeatEvent": ".events",
     "HeartbeatTimeout": ".errors",
     "InsufficientCredits": ".errors",
-    "mask_token": ".redact",
     "NemoClient": ".sync",
     "NemoError": ".errors",
     "NetworkError": ".errors",
     "NotFound": ".errors",
     "NothingToExport": ".errors",
     "OtherEvent": ".events",
-    "Policy": ".policy",
-    "Protocol": ".protocol",
+    "Policy": ".config",
+    "Operations": ".operations",
     "ProtocolError": ".errors",
     "RateLimited": ".errors",
     "RenderError": ".errors",
@@ -73,7 +72,7 @@ _EXPORTS: dict[str, str] = {
     "Track": ".draft",
     "Turn": ".sync",
     "TurnError": ".errors",
-    "TurnGuard": ".guard",
+    "TurnGuard": ".core",
     "TurnInProgress": ".errors",
     "TurnLost": ".errors",
     "TurnResult": ".models",
@@ -102,7 +101,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .aio import AsyncNemoClient, AsyncTurn
-    from .config import ClientConfig
+    from .config import ClientConfig, Policy
+    from .core import TurnGuard
     from .draft import Draft, Segment, Track
     from .errors import (
         AgentError,
@@ -144,7 +144,6 @@ if TYPE_CHECKING:
         ToolCallEvent,
         ToolResultEvent,
     )
-    from .guard import TurnGuard
     from .models import (
         Credits,
         ExportResult,
@@ -157,9 +156,7 @@ if TYPE_CHECKING:
         UploadedFile,
         UploadResult,
     )
-    from .policy import Policy
-    from .protocol import Protocol
-    from .redact import mask_token
+    from .operations import Operations
     from .sync import NemoClient, Turn
 
     __version__: str
@@ -191,9 +188,9 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "NothingToExport",
+    "Operations",
     "OtherEvent",
     "Policy",
-    "Protocol",
     "ProtocolError",
     "RateLimited",
     "RenderError",
@@ -223,5 +220,4 @@ __all__ = [
     "UploadResult",
     "UploadedFile",
     "__version__",
-    "mask_token",
 ]

@@ -1,4 +1,4 @@
-"""`AsyncNemoClient`: the asyncio driver of `Protocol` (same actions as `sync.py`)."""
+"""`AsyncNemoClient`: the asyncio driver of `Operations` (same actions as `sync.py`)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from .actions import (
     Sleep,
     StreamOpened,
 )
-from .config import ClientConfig
+from .config import ClientConfig, Policy
+from .core import TurnGuard
 from .events import Event
-from .guard import TurnGuard
 from .models import (
     Credits,
     ExportResult,
@@ -41,8 +41,7 @@ from .models import (
     TurnResult,
     UploadResult,
 )
-from .policy import Policy
-from .protocol import Protocol
+from .operations import Operations
 from .render import StatusCallback
 from .transport import (
     content_length,
@@ -118,7 +117,7 @@ class AsyncNemoClient:
         task_id: str | None = None,
         user_id: str | None = None,
     ) -> None:
-        self.protocol = Protocol(
+        self.operations = Operations(
             config or ClientConfig.from_env(),
             policy=policy,
             guard=guard,
@@ -135,57 +134,57 @@ class AsyncNemoClient:
         self._stream_ids = 0
 
     def __repr__(self) -> str:
-        return f"AsyncNemoClient({self.protocol!r})"
+        return f"AsyncNemoClient({self.operations!r})"
 
     @property
     def config(self) -> ClientConfig:
-        return self.protocol.config
+        return self.operations.config
 
     @property
     def token(self) -> str | None:
-        return self.protocol.token
+        return self.operations.token
 
     @property
     def session_id(self) -> str | None:
-        return self.protocol.session_id
+        return self.operations.session_id
 
     @property
     def task_id(self) -> str | None:
-        return self.protocol.task_id
+        return self.operations.task_id
 
     @property
     def user_id(self) -> str | None:
-        return self.protocol.user_id
+        return self.operations.user_id
 
     # --- operations -----------------------------------------------------------------
 
     async def acquire_token(self) -> TokenInfo:
-        return await self._run(self.protocol.acquire_token())
+        return await self._run(self.operations.acquire_token())
 
     async def ensure_token(self) -> str:
-        return await self._run(self.protocol.ensure_token())
+        return await self._run(self.operations.ensure_token())
 
     async def create_session(self, language: str | None = None) -> SessionInfo:
-        return await self._run(self.protocol.create_session(language))
+        return await self._run(self.operations.create_session(language))
 
     def chat(self, text: str) -> AsyncTurn:
         box = _Box()
-        return AsyncTurn(self._steps(self.protocol.send_message(text), box), box)
+        return AsyncTurn(self._steps(self.operations.send_message(text), box), box)
 
     async def send(self, text: str, on_event: EventCallback | None = None) -> TurnResult:
-        return await self._run(self.protocol.send_message(text), on_event)
+        return await self._run(self.operations.send_message(text), on_event)
 
     async def upload(self, *paths: str | Path) -> UploadResult:
-        return await self._run(self.protocol.upload_files(paths))
+        return await self._run(self.operations.upload_files(paths))
 
     async def upload_urls(self, urls: Sequence[str]) -> UploadResult:
-        return await self._run(self.protocol.upload_urls(urls))
+        return await self._run(self.operations.upload_urls(urls))
 
     async def credits(self) -> Credits:
-        return await self._run(self.protocol.credits())
+        return await self._run(self.operations.credits())
 
     async def state(self) -> SessionState:
-        return await self._run(self.protocol.get_state())
+        return await self._run(self.operations.get_state())
 
     async def submit_render(
         self,
@@ -193,20 +192,20 @@ class AsyncNemoClient:
         render_id: str | None = None,
         output: dict[str, Any] | None = None,
     ) -> RenderStatus:
-        return await self._run(self.protocol.submit_render(draft, render_id, output))
+        return await self._run(self.operations.submit_render(draft, render_id, output))
 
     async def poll_render(self, render_id: str) -> RenderStatus:
-        return await self._run(self.protocol.poll_render(render_id))
+        return await self._run(self.operations.poll_render(render_id))
 
     async def wait_render(
         self, render_id: str, on_status: StatusCallback | None = None
     ) -> RenderStatus:
-        return await self._run(self.protocol.wait_render(render_id, on_status))
+        return await self._run(self.operations.wait_render(render_id, on_status))
 
     async def download_render(
         self, status: RenderStatus, path: str | Path, on_progress: ProgressCallback | None = None
     ) -> Downloaded:
-        return await self._run(self.protocol.download_render(status, path, on_progress))
+        return await self._run(self.operations.download_render(status, path, on_progress))
 
     async def export(
         self,
@@ -218,13 +217,13 @@ class AsyncNemoClient:
         on_progress: ProgressCallback | None = None,
     ) -> ExportResult:
         return await self._run(
-            self.protocol.export(
+            self.operations.export(
                 path, draft=draft, output=output, on_status=on_status, on_progress=on_progress
             )
         )
 
     async def claim_link(self) -> str:
-        return await self._run(self.protocol.claim_link())
+        return await self._run(self.operations.claim_link())
 
     async def generate(
         self,
@@ -237,7 +236,7 @@ class AsyncNemoClient:
         on_status: StatusCallback | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> GenerateResult:
-        op = self.protocol.generate(
+        op = self.operations.generate(
             prompt,
             path,
             language=language,
@@ -296,7 +295,7 @@ class AsyncNemoClient:
     async def _perform(
         self, action: Action, streams: dict[int, _Stream], stack: AsyncExitStack
     ) -> Result:
-        policy = self.protocol.policy
+        policy = self.operations.policy
         if isinstance(action, Send):
             with ExitStack() as files:
                 response = await self._http.request(**request_kwargs(action.request, files, policy))
@@ -323,7 +322,7 @@ class AsyncNemoClient:
         raise TypeError(f"unknown action {action!r}")  # pragma: no cover - exhaustive above
 
     async def _download(self, action: Download) -> Result:
-        kwargs = request_kwargs(action.request, ExitStack(), self.protocol.policy)  # no files
+        kwargs = request_kwargs(action.request, ExitStack(), self.operations.policy)  # no files
         async with self._http.stream(**kwargs) as response:
             if not is_file(response):
                 await response.aread()

@@ -28,12 +28,12 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from .config import ClientConfig
+from nemo_protocol.secrets import mask
+
+from .config import ClientConfig, Policy
 from .errors import NemoError
 from .events import DisconnectEvent, ErrorEvent, Event, HeartbeatEvent, TextEvent, ToolCallEvent
 from .models import RenderStatus, TurnResult
-from .policy import Policy
-from .redact import mask_token
 from .store import SavedState, StateStore
 from .sync import NemoClient
 from .turn import TEMPORARY_ISSUE
@@ -97,7 +97,7 @@ def _client(ctx: typer.Context, policy: Policy | None = None) -> Iterator[NemoCl
                 user_id=client.user_id,
                 session_id=client.session_id,
                 task_id=client.task_id,
-                language=client.protocol.language,
+                language=client.operations.language,
             )
         )
 
@@ -115,9 +115,9 @@ def token(
             extra = f" user {info.user_id}" if info.user_id else ""
             if info.credits is not None:
                 extra += f", {info.credits} credits"
-            console.print(f"Token: {mask_token(info.token)}{extra}")
+            console.print(f"Token: {mask(info.token)}{extra}")
         else:
-            console.print(f"Token: {mask_token(client.token)} (existing)")
+            console.print(f"Token: {mask(client.token)} (existing)")
 
 
 @app.command()

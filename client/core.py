@@ -12,14 +12,17 @@ Rules applied here, once, for every operation of both drivers:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from nemo_protocol.secrets import mask
+
 from .actions import HttpRequest, Op, OpenStream, Send, Sleep, StreamOpened
-from .config import ClientConfig
+from .config import ClientConfig, Policy
 from .envelope import Context, interpret
 from .errors import (
     InsufficientCredits,
@@ -30,12 +33,52 @@ from .errors import (
     SessionExpired,
     SessionNotFound,
     TokenInvalid,
+    TurnInProgress,
 )
-from .guard import DEFAULT_GUARD, TurnGuard
-from .language import detect_language
 from .models import SessionInfo, TokenInfo
-from .policy import Policy
-from .redact import mask_token
+
+
+# --- one running turn per (API, session), in process
+# Re-sending while a generation runs creates duplicates and double-charges (documented),
+# so a second message into a busy session raises instead of being sent. Shared by every
+# client in the process (sync and async alike) unless a test injects its own.
+class TurnGuard:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[tuple[str, str]] = set()
+
+    def acquire(self, api_url: str, session_id: str) -> None:
+        key = (api_url, session_id)
+        with self._lock:
+            if key in self._running:
+                raise TurnInProgress(
+                    f"A turn is already running in session {session_id}; "
+                    "wait for it to finish before sending another message"
+                )
+            self._running.add(key)
+
+    def release(self, api_url: str, session_id: str) -> None:
+        with self._lock:
+            self._running.discard((api_url, session_id))
+
+    def busy(self, api_url: str, session_id: str) -> bool:
+        with self._lock:
+            return (api_url, session_id) in self._running
+
+
+DEFAULT_GUARD = TurnGuard()
+
+
+# --- the `language` sent at session creation: "<detected>" from the user's text
+def detect_language(text: str, default: str = "en") -> str:
+    """A cheap script-based guess: kana → ja, hangul → ko, CJK → zh-CN, else `default`."""
+    if any("\u3040" <= ch <= "\u30ff" for ch in text):
+        return "ja"
+    if any("\uac00" <= ch <= "\ud7af" for ch in text):
+        return "ko"
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "zh-CN"
+    return default
 
 
 class Core:
@@ -66,7 +109,7 @@ class Core:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(api_url={self.config.api_url!r}, "
-            f"token={mask_token(self.token)!r}, session_id={self.session_id!r})"
+            f"token={mask(self.token)!r}, session_id={self.session_id!r})"
         )
 
     # --- requests -------------------------------------------------------------------

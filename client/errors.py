@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .redact import scrub
+from nemo_protocol.secrets import mask_text
 
 if TYPE_CHECKING:
     from .models import TurnResult
+
+
+# Documented lists; `.jpeg` is accepted by the official CLI too.
+ACCEPTED_FORMATS: dict[str, list[str]] = {
+    "video": ["mp4", "mov", "avi", "webm", "mkv"],
+    "image": ["jpg", "jpeg", "png", "gif", "webp"],
+    "audio": ["mp3", "wav", "m4a", "aac"],
+}
 
 
 class NemoError(Exception):
@@ -27,7 +35,7 @@ class NemoError(Exception):
         status: int | None = None,
         details: Any = None,
     ) -> None:
-        self.message = scrub(message or self.default_message)
+        self.message = mask_text(message or self.default_message)
         self.code = code
         self.status = status
         self.details = details
@@ -101,8 +109,7 @@ class UnsupportedFileType(ApiError):
         self, *args: Any, accepted_formats: dict[str, list[str]] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        from .mime import ACCEPTED_FORMATS  # the documented list when the server sends none
-
+        # the documented list when the server sends none
         self.accepted_formats = accepted_formats or ACCEPTED_FORMATS
 
     def __str__(self) -> str:

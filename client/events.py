@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .sse import SSEMessage
+from nemo_protocol.sse import SSEMessage
 
 HeartbeatSource = Literal["empty", "comment", "json"]
 
@@ -70,9 +70,6 @@ class DisconnectEvent(Event):
     """Client-side: the stream dropped mid-turn; recovery (state polling) starts."""
 
     reason: str
-
-
-AnyEvent = TextEvent | ToolCallEvent | ToolResultEvent | HeartbeatEvent | ErrorEvent | OtherEvent
 
 
 def parse_message(message: SSEMessage) -> list[Event]:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nemo_protocol.secrets import mask
+
 from .draft import Draft
 from .errors import ProtocolError
 from .events import ErrorEvent, Event
-from .redact import mask_token
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class TokenInfo:
 
     def __repr__(self) -> str:
         return (
-            f"TokenInfo(token={mask_token(self.token)!r}, user_id={self.user_id!r}, "
+            f"TokenInfo(token={mask(self.token)!r}, user_id={self.user_id!r}, "
             f"expires_at={self.expires_at!r}, credits={self.credits!r})"
         )
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from .redact import mask_token
+from nemo_protocol.secrets import mask
 
 
 @dataclass
@@ -24,7 +24,7 @@ class SavedState:
 
     def __repr__(self) -> str:
         return (
-            f"SavedState(token={mask_token(self.token)!r}, user_id={self.user_id!r}, "
+            f"SavedState(token={mask(self.token)!r}, user_id={self.user_id!r}, "
             f"session_id={self.session_id!r}, task_id={self.task_id!r}, language={self.language!r})"
         )
 

@@ -1,4 +1,4 @@
-"""`NemoClient`: the blocking driver of `Protocol` (see `actions.py` for the contract)."""
+"""`NemoClient`: the blocking driver of `Operations` (see `actions.py` for the contract)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ from .actions import (
     Sleep,
     StreamOpened,
 )
-from .config import ClientConfig
+from .config import ClientConfig, Policy
+from .core import TurnGuard
 from .events import Event
-from .guard import TurnGuard
 from .models import (
     Credits,
     ExportResult,
@@ -40,8 +40,7 @@ from .models import (
     TurnResult,
     UploadResult,
 )
-from .policy import Policy
-from .protocol import Protocol
+from .operations import Operations
 from .render import StatusCallback
 from .transport import (
     content_length,
@@ -123,7 +122,7 @@ class NemoClient:
         task_id: str | None = None,
         user_id: str | None = None,
     ) -> None:
-        self.protocol = Protocol(
+        self.operations = Operations(
             config or ClientConfig.from_env(),
             policy=policy,
             guard=guard,
@@ -140,59 +139,59 @@ class NemoClient:
         self._stream_ids = 0
 
     def __repr__(self) -> str:
-        return f"NemoClient({self.protocol!r})"
+        return f"NemoClient({self.operations!r})"
 
     # --- state shortcuts ------------------------------------------------------------
 
     @property
     def config(self) -> ClientConfig:
-        return self.protocol.config
+        return self.operations.config
 
     @property
     def token(self) -> str | None:
-        return self.protocol.token
+        return self.operations.token
 
     @property
     def session_id(self) -> str | None:
-        return self.protocol.session_id
+        return self.operations.session_id
 
     @property
     def task_id(self) -> str | None:
-        return self.protocol.task_id
+        return self.operations.task_id
 
     @property
     def user_id(self) -> str | None:
-        return self.protocol.user_id
+        return self.operations.user_id
 
     # --- operations -----------------------------------------------------------------
 
     def acquire_token(self) -> TokenInfo:
-        return self._run(self.protocol.acquire_token())
+        return self._run(self.operations.acquire_token())
 
     def ensure_token(self) -> str:
-        return self._run(self.protocol.ensure_token())
+        return self._run(self.operations.ensure_token())
 
     def create_session(self, language: str | None = None) -> SessionInfo:
-        return self._run(self.protocol.create_session(language))
+        return self._run(self.operations.create_session(language))
 
     def chat(self, text: str) -> Turn:
         box = _Box()
-        return Turn(self._steps(self.protocol.send_message(text), box), box)
+        return Turn(self._steps(self.operations.send_message(text), box), box)
 
     def send(self, text: str, on_event: EventCallback | None = None) -> TurnResult:
-        return self._run(self.protocol.send_message(text), on_event)
+        return self._run(self.operations.send_message(text), on_event)
 
     def upload(self, *paths: str | Path) -> UploadResult:
-        return self._run(self.protocol.upload_files(paths))
+        return self._run(self.operations.upload_files(paths))
 
     def upload_urls(self, urls: Sequence[str]) -> UploadResult:
-        return self._run(self.protocol.upload_urls(urls))
+        return self._run(self.operations.upload_urls(urls))
 
     def credits(self) -> Credits:
-        return self._run(self.protocol.credits())
+        return self._run(self.operations.credits())
 
     def state(self) -> SessionState:
-        return self._run(self.protocol.get_state())
+        return self._run(self.operations.get_state())
 
     def submit_render(
         self,
@@ -200,18 +199,18 @@ class NemoClient:
         render_id: str | None = None,
         output: dict[str, Any] | None = None,
     ) -> RenderStatus:
-        return self._run(self.protocol.submit_render(draft, render_id, output))
+        return self._run(self.operations.submit_render(draft, render_id, output))
 
     def poll_render(self, render_id: str) -> RenderStatus:
-        return self._run(self.protocol.poll_render(render_id))
+        return self._run(self.operations.poll_render(render_id))
 
     def wait_render(self, render_id: str, on_status: StatusCallback | None = None) -> RenderStatus:
-        return self._run(self.protocol.wait_render(render_id, on_status))
+        return self._run(self.operations.wait_render(render_id, on_status))
 
     def download_render(
         self, status: RenderStatus, path: str | Path, on_progress: ProgressCallback | None = None
     ) -> Downloaded:
-        return self._run(self.protocol.download_render(status, path, on_progress))
+        return self._run(self.operations.download_render(status, path, on_progress))
 
     def export(
         self,
@@ -223,13 +222,13 @@ class NemoClient:
         on_progress: ProgressCallback | None = None,
     ) -> ExportResult:
         return self._run(
-            self.protocol.export(
+            self.operations.export(
                 path, draft=draft, output=output, on_status=on_status, on_progress=on_progress
             )
         )
 
     def claim_link(self) -> str:
-        return self._run(self.protocol.claim_link())
+        return self._run(self.operations.claim_link())
 
     def generate(
         self,
@@ -242,7 +241,7 @@ class NemoClient:
         on_status: StatusCallback | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> GenerateResult:
-        op = self.protocol.generate(
+        op = self.operations.generate(
             prompt,
             path,
             language=language,
@@ -299,7 +298,7 @@ class NemoClient:
                 op.close()  # runs the core's `finally` blocks (turn guard) on early exit
 
     def _perform(self, action: Action, streams: dict[int, _Stream], stack: ExitStack) -> Result:
-        policy = self.protocol.policy
+        policy = self.operations.policy
         if isinstance(action, Send):
             with ExitStack() as files:
                 response = self._http.request(**request_kwargs(action.request, files, policy))
@@ -326,7 +325,7 @@ class NemoClient:
         raise TypeError(f"unknown action {action!r}")  # pragma: no cover - exhaustive above
 
     def _download(self, action: Download) -> Result:
-        kwargs = request_kwargs(action.request, ExitStack(), self.protocol.policy)  # no files
+        kwargs = request_kwargs(action.request, ExitStack(), self.operations.policy)  # no files
         with self._http.stream(**kwargs) as response:
             if not is_file(response):
                 response.read()

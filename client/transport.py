@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from .actions import HttpRequest
+from .config import Policy
 from .envelope import Reply
 from .errors import NetworkError
-from .policy import Policy
 
 # Raised before a byte of the request could reach the server: safe to call "not sent".
 _NOT_DELIVERED = (

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nemo_protocol.sse import SSEParser
+
 from .actions import CloseStream, Emit, Op, ReadChunk, Sleep
 from .core import Core
 from .diff import describe_changes, state_changed
@@ -32,7 +34,6 @@ from .errors import (
 )
 from .events import DisconnectEvent, ErrorEvent, Event, HeartbeatEvent, TextEvent, parse_message
 from .models import SessionState, TurnResult
-from .sse import SSEParser
 
 # Documented: a stream may end with this text even after a normal turn; ignore it.
 TEMPORARY_ISSUE = "i encountered a temporary issue"

@@ -1,16 +1,11 @@
-"""nemo-fake: a faithful local fake of the NemoVideo API."""
+"""nemo-fake: a faithful local fake of the NemoVideo API.
+
+`mock_server.fake.Fake` is the core's façade; `mock_server.app.build_app(fake)` (or
+`create_app(config)`) composes the ASGI app around it.
+"""
 
 from mock_server.config import FakeConfig
 
 __version__ = "0.1.0"
 
-__all__ = ["FakeConfig", "__version__", "create_app"]
-
-
-def __getattr__(name: str) -> object:
-    # create_app pulls in FastAPI; keep `import mock_server` cheap for the domain-only users.
-    if name == "create_app":
-        from mock_server.app import create_app
-
-        return create_app
-    raise AttributeError(name)
+__all__ = ["FakeConfig", "__version__"]

@@ -1,4 +1,7 @@
-"""create_app(config) -> the ASGI app. The same app serves uvicorn and in-process tests."""
+"""The composition root: `build_app(fake)` wraps the core's façade (`Fake`) in the HTTP
+shell (FastAPI, the routers, the journal/fault middleware). Handlers only call the core,
+as moto's `responses.py` only call its backend. The same app serves uvicorn and
+in-process tests; `create_app(config)` is the one-call form."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from mock_server import __version__
 from mock_server.config import FakeConfig
-from mock_server.domain.errors import BadRequest, FakeError
+from mock_server.domain.errors import FakeError
 from mock_server.fake import Fake
 from mock_server.http import (
     admin,
@@ -28,8 +30,8 @@ from mock_server.http import (
     routes_sse,
     routes_upload,
 )
+from mock_server.http.envelopes import JSONBytes, error_response
 from mock_server.http.middleware import JournalFaultMiddleware
-from mock_server.http.wire import JSONBytes, error_response
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "openapi.yaml"
 
@@ -83,7 +85,7 @@ def _request_and_str_params(route: APIRoute) -> bool:
 
 
 def create_app(config: FakeConfig | None = None) -> FastAPI:
-    return Fake(config).app
+    return build_app(Fake(config))
 
 
 def build_app(fake: Fake) -> FastAPI:
@@ -112,12 +114,6 @@ def build_app(fake: Fake) -> FastAPI:
     @app.exception_handler(FakeError)
     async def _fake_error(request: Request, exc: FakeError) -> Response:
         return error_response(exc, request.url.path, fake.config)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(
-            BadRequest(f"Invalid request: {exc.errors()[0]['msg']}"), request.url.path, fake.config
-        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -59,10 +59,9 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the fake on HOST:PORT. Every option is also a NEMO_FAKE_<OPTION> variable."""
-    import socket
-
     import uvicorn
 
+    from mock_server.app import build_app
     from mock_server.fake import Fake
 
     overrides: dict[str, Any] = {
@@ -82,20 +81,11 @@ def serve(
     except ValueError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)  # listening before the URL is printed: early clients queue, not fail
-    bound = sock.getsockname()[1]
-    url = f"http://{host}:{bound}"
+    sock, url = _bind(host, port)
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, {clock_banner(fake.clock)})")
     typer.echo(f"export NEMO_API_URL={url}")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            fake.app, log_level=log_level, lifespan="off", access_log=_access_log(log_level)
-        )
-    )
+    server = uvicorn.Server(_uvicorn_config(build_app(fake), log_level))
     try:
         server.run(sockets=[sock])
     finally:
@@ -126,18 +116,36 @@ def clock_banner(clock: Clock) -> str:
 
 
 def _bind(host: str, port: int) -> tuple[Any, str]:
-    import socket
+    from mock_server.sockets import listen, url_of
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-        sock.listen(2048)  # connections queue from now on, before uvicorn takes over
+        sock = listen(host, port)
     except OSError as exc:
         typer.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
-    shown = f"[{host}]" if ":" in host else host
-    return sock, f"http://{shown}:{sock.getsockname()[1]}"
+    return sock, url_of(host, sock)
+
+
+def _uvicorn_config(asgi: Any, log_level: str) -> Any:
+    """uvicorn's settings for the fake, the proxy and the replay server: its own logging
+    with every line passed through the secrets mask (the access log prints request
+    targets, `?token=…` included)."""
+    import copy
+
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    logging_config["filters"] = {"mask": {"()": "nemo_protocol.secrets.MaskingFilter"}}
+    for handler in logging_config["handlers"].values():
+        handler["filters"] = ["mask"]
+    return uvicorn.Config(
+        asgi,
+        log_level=log_level,
+        log_config=logging_config,
+        lifespan="off",
+        access_log=_access_log(log_level),
+    )
 
 
 def _access_log(log_level: str) -> bool:
@@ -149,10 +157,7 @@ def _access_log(log_level: str) -> bool:
 def _run_uvicorn(asgi: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
-    server = uvicorn.Server(
-        uvicorn.Config(asgi, log_level=log_level, lifespan="off", access_log=_access_log(log_level))
-    )
-    server.run(sockets=[sock])
+    uvicorn.Server(_uvicorn_config(asgi, log_level)).run(sockets=[sock])
 
 
 @app.command()

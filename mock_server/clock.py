@@ -56,9 +56,6 @@ class Clock:
         with self._lock:
             return self._now_locked()
 
-    def now_ms(self) -> int:
-        return int(self.now() * 1000)
-
     def advance(self, seconds: float) -> float:
         """Move API time forward (any mode); wakes every sleeper. Returns the new now()."""
         if seconds < 0:

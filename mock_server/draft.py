@@ -1,7 +1,9 @@
-"""The draft (timeline) for the agent: client.draft's typed model, re-exported, plus the
-pure builders the fake agent edits drafts with.
+"""The draft (timeline) as the fake sees it: its own typed model (what a render
+accepts, what the renderer draws), plus the pure builders the fake agent edits drafts with.
 
-The model itself lives in `client/draft.py` (one definition for client and fake). Every
+The shape is `contracts/draft.schema.json`. The client keeps its own model of it
+(`client/draft.py`): a fake that shared the client's model could never disagree with
+it, so a mistake in it would be invisible to every contract test. Every
 builder here takes a draft dict in its short-key wire form (`t`/`tt`/`sg`/`d`/`m`) and
 returns a new dict (the input is never mutated), so the agent can simulate a turn on a
 copy at plan time and apply the very same edits to the live session when they land.
@@ -13,9 +15,9 @@ Track layout the fake writes: one video track (`tt` 0), one BGM track (`tt` 1, w
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Literal
 
-from client.draft import AUDIO, TEXT, TRACK_KINDS, VIDEO, Draft, Segment, Track
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AUDIO",
@@ -39,12 +41,91 @@ __all__ = [
     "with_video",
 ]
 
+VIDEO, AUDIO, TEXT = 0, 1, 7
+TRACK_KINDS = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
 TRACK_IDS = {VIDEO: "track_video", AUDIO: "track_bgm", TEXT: "track_title"}
 TRACK_ORDER = (VIDEO, AUDIO, TEXT)
 DEFAULT_BGM_VOLUME = 0.35
 TITLE_MS = 3000  # the seeds' example title spans 0-3s
 
 DraftDict = dict[str, Any]
+Filter = Literal[
+    "grayscale", "sepia", "warm", "cool", "vintage", "vivid", "bright", "dark",
+    "contrast", "soft", "sharpen", "vignette", "denoise", "cinematic",
+]  # fmt: skip
+_KEEP_UNKNOWN = ConfigDict(extra="allow")  # drafts from the live API survive unchanged
+
+
+class Transition(BaseModel):
+    model_config = _KEEP_UNKNOWN
+    k: Literal["crossfade", "fade", "wipe", "slide", "zoom"]
+    d: int = Field(0, ge=0)
+
+
+class Segment(BaseModel):
+    """One segment; which keys matter depends on its track (contracts/draft-extensions.md)."""
+
+    model_config = _KEEP_UNKNOWN
+    id: str | None = None
+    s: int = Field(0, ge=0)  # timeline start, ms
+    d: int = Field(0, ge=0)  # timeline duration, ms
+    n: str | None = None
+    # video and audio
+    src: str | None = None
+    so: int = Field(0, ge=0)  # source offset, ms
+    sp: float = Field(1.0, ge=0.25, le=4)
+    fx: list[Filter] = Field(default_factory=list)
+    fi: int = Field(0, ge=0)
+    fo: int = Field(0, ge=0)
+    tr: Transition | None = None
+    vol: float | None = Field(None, ge=0, le=1)
+    # text
+    tx: str | None = None
+    pos: str | None = None
+    size: int | None = Field(None, gt=0)
+    color: str | None = None
+    k: Literal["title", "subtitle", "overlay"] | None = None
+
+    @property
+    def end(self) -> int:
+        return self.s + self.d
+
+
+class Track(BaseModel):
+    model_config = _KEEP_UNKNOWN
+    id: str | None = None
+    tt: int = VIDEO
+    n: str | None = None
+    sg: list[Segment] = Field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        return max((seg.end for seg in self.sg), default=0)
+
+
+class Draft(BaseModel):
+    # Deliberately a second model of the draft beside client/draft.py (same documented
+    # keys, so some lines alike): see the module's docstring.
+    model_config = _KEEP_UNKNOWN
+    t: list[Track] = Field(default_factory=list)
+    d: int | None = Field(None, ge=0)
+    m: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, raw: DraftDict | None) -> Draft:
+        return cls.model_validate(raw or {})
+
+    @property
+    def duration_ms(self) -> int:
+        return self.d if self.d is not None else max((t.end for t in self.t), default=0)
+
+    @property
+    def exportable(self) -> bool:
+        """Documented: `draft.t` exists and at least one track has a non-empty `sg`."""
+        return any(track.sg for track in self.t)
+
+    def tracks_of(self, tt: int) -> list[Track]:
+        return [track for track in self.t if track.tt == tt]
 
 
 def empty_draft(title: str, width: int, height: int) -> DraftDict:
@@ -61,7 +142,25 @@ def has_video(draft: DraftDict) -> bool:
 
 def summary(draft: DraftDict) -> str:
     """The seeds' timeline summary: `Timeline (3 tracks): 1. Video: ... 2. BGM: ...`."""
-    return Draft.parse(draft).summary()
+    lines = [_line(track) for track in Draft.parse(draft).t if track.sg]
+    head = f"Timeline ({len(lines)} track{'' if len(lines) == 1 else 's'})"
+    if not lines:
+        return f"{head}: empty"
+    return f"{head}: " + " ".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+
+
+def _line(track: Track) -> str:
+    """`Video: city timelapse (0-10s)`, `BGM: Lo-fi (0-10s, 35%)`, `Title: "Urban" (0-3s)`."""
+    head, tail = track.sg[0], track.sg[-1]
+    kind = TRACK_KINDS.get(track.tt, f"Track type {track.tt}")
+    if track.tt == TEXT:
+        name = '"' + (head.tx or head.n or "") + '"'
+    else:
+        name = head.n or track.n or "untitled"
+    span = f"{head.s / 1000:g}-{tail.end / 1000:g}s"
+    if track.tt == AUDIO and head.vol is not None:
+        span = f"{span}, {round(head.vol * 100)}%"
+    return f"{kind}: {name} ({span})"
 
 
 def with_video(

@@ -1,7 +1,8 @@
-"""The Python API of the fake: everything the admin API does, as methods.
+"""The core's façade: everything the admin API does, as methods. It knows no wire;
+`mock_server.app.build_app(fake)` composes the ASGI app around it.
 
 fake = Fake(FakeConfig(clock="manual", seed=7))
-app = fake.app                    # ASGI app for uvicorn or an in-process transport
+app = build_app(fake)             # ASGI app for uvicorn or an in-process transport
 fake.advance(120); fake.faults.add(path="/run_sse", error_code=1001)
 fake.journal.entries(path="/run_sse")
 """
@@ -10,25 +11,20 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.assets import Assets
 from mock_server.clock import Clock, iso
 from mock_server.config import FakeConfig
-from mock_server.domain.model import Account, Session, Token
-from mock_server.domain.renders import RenderBackend
+from mock_server.domain.model import Account, Token
 from mock_server.domain.service import NemoService
 from mock_server.domain.store import MemoryStore
-from mock_server.domain.uploads import Probed, Prober
+from mock_server.domain.uploads import Probed
 from mock_server.faults import Faults
 from mock_server.journal import Exchange, Journal
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI, Request
-
-    from mock_server.http.routes_sse import RunAgentRequest
+from mock_server.render_backend import MediaRenderBackend
 
 FROZEN_KEYS = {"data_dir"}
 
@@ -43,7 +39,6 @@ class Fake:
         self.journal = Journal()
         self.faults = Faults(self.config.seed)
         self.service = self._new_service()
-        self._app: FastAPI | None = None
         # Callables given every complete response (e.g. a contract checker in tests).
         self.observers: list[Callable[[Exchange], None]] = []
 
@@ -51,27 +46,10 @@ class Fake:
     def _new_service(self) -> NemoService:
         store = MemoryStore()
         self.assets = Assets(store, max_side=self.config.media_max_side)
-        return NemoService(
-            self.config, self.clock, self.data_dir, self._prober(), self._backend(), store
-        )
-
-    def _prober(self) -> Prober:
-        return _probe
-
-    def _backend(self) -> RenderBackend:
-        from mock_server.render_backend import MediaRenderBackend
-
-        return MediaRenderBackend(
+        backend = MediaRenderBackend(
             self.assets, self.data_dir / "renders", max_side=self.config.media_max_side
         )
-
-    @property
-    def app(self) -> FastAPI:
-        if self._app is None:
-            from mock_server.app import build_app
-
-            self._app = build_app(self)
-        return self._app
+        return NemoService(self.config, self.clock, self.data_dir, _probe, backend, store)
 
     # --- admin operations
     def reset(self, seed: int | None = None) -> None:
@@ -127,15 +105,6 @@ class Fake:
         self._close_workers()
         if self._own_data_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    # --- the agent stream (see mock_server/stream.py)
-    def agent_stream(
-        self, request: Request, account: Account, session: Session, run: RunAgentRequest
-    ) -> AsyncIterator[bytes]:
-        from mock_server.http.deps import base_url
-        from mock_server.stream import play_turn
-
-        return play_turn(self, account, session, run, base_url(request))
 
 
 def _probe(path: Path, filename: str) -> Probed:

@@ -1,11 +1,14 @@
-"""Faults on demand: match method + path glob; fire for the next N matches or with a
-probability (seeded); answer with a documented error, a 5xx, latency, a dropped
-connection, or a stream cut after N events."""
+"""Faults on demand (`POST /_fake/faults`, `Fake.faults`): a fault matches a method and
+a path glob, fires for its next `times` matches (or always), each time with its
+`probability` (drawn from the seed and the fault's spec, so runs repeat). When it fires
+the journal/fault middleware (mock_server/http/middleware.py) applies one effect: a
+documented error (`INJECTABLE_CODES`) or a 5xx, a dropped connection, or an SSE stream cut
+after N events; `latency` (API seconds) may precede any of them or stand alone."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -23,7 +26,7 @@ class FaultSpec(BaseModel):
     path: str = Field("*", description="glob on the path, e.g. /run_sse or /api/render/*")
     times: int | None = Field(1, ge=1, description="fire for the next N matches (null: unlimited)")
     probability: float = Field(1.0, ge=0, le=1)
-    error_code: int | None = Field(None, description="1001|1002|2001|4001|4002|400|402|429 or 5xx")
+    error_code: int | None = Field(None, description="one of INJECTABLE_CODES or a 5xx")
     latency: float = Field(0.0, ge=0, le=3600, description="API seconds added before answering")
     drop: bool = Field(False, description="drop the connection without a complete response")
     cut_after_events: int | None = Field(None, ge=0, description="SSE: close after N events")
@@ -117,6 +120,3 @@ def _matches(spec: FaultSpec, method: str, path: str) -> bool:
     return (spec.method == "*" or spec.method.upper() == method.upper()) and fnmatchcase(
         path, spec.path
     )
-
-
-__all__ = ["Fault", "FaultSpec", "Faults", "asdict"]

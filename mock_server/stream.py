@@ -36,16 +36,12 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.agent import AGENT_NAME, Step, TurnPlan, start_turn
+from mock_server.clock import Clock
 from mock_server.domain.model import Account, Session
-
-if TYPE_CHECKING:
-    from mock_server.clock import Clock
-    from mock_server.domain.service import NemoService
-    from mock_server.fake import Fake
-    from mock_server.http.routes_sse import RunAgentRequest
+from mock_server.domain.service import NemoService
 
 log = logging.getLogger("nemo_fake.stream")
 
@@ -67,19 +63,25 @@ class Frame:
 
 
 def play_turn(
-    fake: Fake, account: Account, session: Session, run: RunAgentRequest, base_url: str
+    service: NemoService,
+    clock: Clock,
+    account: Account,
+    session: Session,
+    text: str,
+    *,
+    streaming: bool,
+    base_url: str,
 ) -> AsyncIterator[bytes]:
-    """Start the turn now (raises Busy / InsufficientCredits before the stream starts)
-    and return its SSE byte stream."""
-    service = fake.service
+    """Start the turn on the user's `text` now (raises Busy / InsufficientCredits before
+    the stream starts) and return its SSE byte stream in the configured dialect."""
     with service.lock:
         config = service.config
-        _turn, plan = start_turn(service, account, session, run.text, base_url)
-    script = frames(plan, dialect=config.events, streaming=run.streaming)
+        _turn, plan = start_turn(service, account, session, text, base_url)
+    script = frames(plan, dialect=config.events, streaming=streaming)
     timeline = with_heartbeats(
         script, plan.started_at, config.heartbeat_interval, HEARTBEATS[config.heartbeat]
     )
-    return _play(fake.clock, service, session, timeline)
+    return _play(clock, service, session, timeline)
 
 
 async def _play(

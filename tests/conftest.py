@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
@@ -35,7 +36,7 @@ def fake(tmp_path: Any, nemo_contract_checker: ContractChecker) -> Iterator[Fake
 @pytest.fixture
 def http(fake: Fake) -> Iterator[httpx.Client]:
     with httpx.Client(
-        transport=StreamingTransport(fake.app), base_url="http://fake.local", timeout=10
+        transport=StreamingTransport(build_app(fake)), base_url="http://fake.local", timeout=10
     ) as client:
         yield client
 

@@ -8,11 +8,11 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from client.draft import Draft
 from mock_server.domain.context import Context
 from mock_server.domain.errors import BadRequest, DuplicateRenderId, ExportBlocked, RenderNotFound
 from mock_server.domain.model import Account, Render, RenderStatus
 from mock_server.domain.sessions import Sessions
+from mock_server.draft import Draft
 
 OUTPUT_FORMATS = ("mp4", "mov")
 ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")

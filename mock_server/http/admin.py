@@ -1,5 +1,22 @@
 """The admin API under /_fake/: health, reset, clock, config, faults, journal, accounts.
-Every operation here is also a method of the Python `Fake` object."""
+Every operation here is also a method of the Python `Fake` object.
+
+| method | path | handler |
+|---|---|---|
+| GET | `/_fake/health` | `health` |
+| POST | `/_fake/reset` | `reset` |
+| GET | `/_fake/clock` | `clock` |
+| POST | `/_fake/clock/advance` | `advance` |
+| GET | `/_fake/config` | `get_config` |
+| PATCH | `/_fake/config` | `patch_config` |
+| POST | `/_fake/faults` | `add_fault` |
+| GET | `/_fake/faults` | `list_faults` |
+| DELETE | `/_fake/faults` | `clear_faults` |
+| DELETE | `/_fake/faults/{fault_id}` | `delete_fault` |
+| GET | `/_fake/requests` | `requests` |
+| DELETE | `/_fake/requests` | `clear_requests` |
+| POST | `/_fake/accounts` | `accounts` |
+"""
 
 from __future__ import annotations
 
@@ -13,8 +30,8 @@ from mock_server import __version__
 from mock_server.clock import iso
 from mock_server.domain.errors import BadRequest
 from mock_server.faults import FaultSpec
-from mock_server.http.deps import fake_of, json_body, require_object
-from mock_server.http.wire import JSONBytes
+from mock_server.http.envelopes import JSONBytes
+from mock_server.http.request import fake_of, json_body, require_object
 
 router = APIRouter(prefix="/_fake")
 

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.domain.errors import BUSINESS_CODES, FakeError, InjectedServerError
+from mock_server.domain.errors import (
+    BUSINESS_CODES,
+    BadRequest,
+    DuplicateRenderId,
+    ExportBlocked,
+    FakeError,
+    InjectedServerError,
+    RateLimited,
+    RenderNotFound,
+)
+from mock_server.fake import Fake
 from mock_server.faults import Fault
-from mock_server.http.wire import dumps, error_body, error_status
-from mock_server.journal import Exchange, JournalEntry, mask_headers, mask_text
-
-if TYPE_CHECKING:
-    from mock_server.fake import Fake
+from mock_server.http.envelopes import dumps, error_body, error_status
+from mock_server.journal import Exchange, JournalEntry
+from nemo_protocol import sse
+from nemo_protocol.secrets import mask_headers, mask_query, mask_text
 
 CAPTURE = 16 * 1024  # bytes of each request body kept for the journal
 RESPONSE_CAPTURE = 1024 * 1024  # JSON responses up to this size are journaled whole
@@ -49,7 +58,7 @@ class JournalFaultMiddleware:
             time=self.fake.clock.now(),
             method=method,
             path=mask_text(path),
-            query=mask_text(scope.get("query_string", b"").decode("latin-1")),
+            query=mask_query(scope.get("query_string", b"").decode("latin-1")),
             headers=mask_headers(headers),
             body=None,
             client=client[0] if client else None,
@@ -184,7 +193,7 @@ class JournalFaultMiddleware:
                 if observed is not None and not message.get("more_body", False):
                     self._notify(scope, entry, bytes(observed))
                 if state["sse"]:
-                    frames = chunk.count(b"\n\n")
+                    frames = sse.count_frames(chunk)
                     if cut_after is not None and state["events"] + frames > cut_after:
                         raise StreamCut()
                     state["events"] += frames
@@ -204,17 +213,9 @@ def _error_for(code: int, fake: Fake) -> FakeError:
         # the details each code documents (4001's list is the class default)
         details = {4002: {"max_bytes": fake.config.upload_max_bytes}}
         return cls(f"{cls.default_message} (injected fault)", **details.get(code, {}))
-    from mock_server.domain import errors
-
     by_status = {
         cls.code: cls
-        for cls in (
-            errors.BadRequest,
-            errors.ExportBlocked,
-            errors.RateLimited,
-            errors.RenderNotFound,
-            errors.DuplicateRenderId,
-        )
+        for cls in (BadRequest, ExportBlocked, RateLimited, RenderNotFound, DuplicateRenderId)
     }
     if code in by_status:
         return by_status[code](f"{by_status[code].default_message} (injected fault)")

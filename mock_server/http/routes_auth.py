@@ -1,4 +1,10 @@
-"""POST /api/auth/anonymous-token and POST /api/auth/claim-token."""
+"""POST /api/auth/anonymous-token and POST /api/auth/claim-token.
+
+| method | path | handler |
+|---|---|---|
+| POST | `/api/auth/anonymous-token` | `anonymous_token` |
+| POST | `/api/auth/claim-token` | `claim_token` |
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mock_server.clock import iso
-from mock_server.http.deps import (
+from mock_server.http.envelopes import ok
+from mock_server.http.request import (
     authenticate,
     client_ip,
     fake_of,
@@ -14,7 +21,6 @@ from mock_server.http.deps import (
     optional_str,
     require_object,
 )
-from mock_server.http.wire import ok
 
 router = APIRouter()
 

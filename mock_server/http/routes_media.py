@@ -1,4 +1,9 @@
-"""GET /media/<media_id>/<filename>: the fake's CDN for uploaded and generated media."""
+"""GET /media/<media_id>/<filename>: the fake's CDN for uploaded and generated media.
+
+| method | path | handler |
+|---|---|---|
+| GET HEAD | `/media/{media_id}/{filename}` | `media` |
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
 from mock_server.domain.errors import RenderNotFound
-from mock_server.http.deps import fake_of
+from mock_server.http.request import fake_of
 
 router = APIRouter()
 

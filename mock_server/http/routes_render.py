@@ -1,5 +1,16 @@
 """The render proxy: submit, poll (three documented shapes), cancel, download; and the
-first version's `POST /api/render/proxy/draft` / `GET /api/render/proxy/<id>` (same jobs)."""
+first version's routes (`/draft`, `/<task_id>`) for the same jobs.
+
+| method | path | handler |
+|---|---|---|
+| POST | `/api/render/proxy/lambda` | `submit` |
+| POST | `/api/render/proxy/draft` | `submit` |
+| GET | `/api/render/proxy/lambda/{render_id}` | `poll` |
+| GET | `/api/render/proxy/{render_id}` | `poll` |
+| POST | `/api/render/proxy/lambda/{render_id}/cancel` | `cancel` |
+| GET HEAD | `/api/render/proxy/{render_id}/download` | `download` |
+| GET HEAD | `/render-result/{name}` | `render_result` |
+"""
 
 from __future__ import annotations
 
@@ -11,8 +22,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
 from mock_server.domain.model import Account, Render
-from mock_server.http.deps import attribution, authenticate, base_url, fake_of, json_body
-from mock_server.http.wire import JSONBytes, proxy_ok
+from mock_server.http.envelopes import JSONBytes, proxy_ok
+from mock_server.http.request import attribution, authenticate, base_url, fake_of, json_body
 
 router = APIRouter()
 
@@ -79,8 +90,8 @@ async def settled_render(request: Request, account: Account, render_id: str) -> 
     return render
 
 
-@router.post("/api/render/proxy/lambda")
 @router.post("/api/render/proxy/draft")  # the first version's route (API notes §7)
+@router.post("/api/render/proxy/lambda")  # decorators apply bottom-up: this one first
 async def submit(request: Request) -> Response:
     account = authenticate(request)
     body = await json_body(request)
@@ -91,8 +102,8 @@ async def submit(request: Request) -> Response:
     return proxy_ok({"id": render.render_id, "status": "pending", "progress": 5})
 
 
-@router.get("/api/render/proxy/lambda/{render_id}")
 @router.get("/api/render/proxy/{render_id}")  # the first version's route (API notes §7)
+@router.get("/api/render/proxy/lambda/{render_id}")
 async def poll(request: Request, render_id: str) -> Response:
     render = await settled_render(request, authenticate(request), render_id)
     fake = fake_of(request)

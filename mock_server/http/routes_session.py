@@ -1,4 +1,11 @@
-"""Sessions, state and credits: create-session, GET state, GET credits."""
+"""Sessions, state and credits: create-session, GET state, GET credits.
+
+| method | path | handler |
+|---|---|---|
+| POST | `/api/tasks/me/with-session/nemo_agent` | `create_session` |
+| GET | `/api/state/nemo_agent/{user}/{session_id}/latest` | `state` |
+| GET | `/api/credits/balance/simple` | `credits` |
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mock_server.domain.errors import BadRequest
-from mock_server.http.deps import (
+from mock_server.http.envelopes import ok
+from mock_server.http.request import (
     authenticate,
     authenticate_as,
     fake_of,
@@ -14,7 +22,6 @@ from mock_server.http.deps import (
     optional_str,
     require_object,
 )
-from mock_server.http.wire import ok
 
 router = APIRouter()
 

@@ -1,5 +1,10 @@
 """POST /run_sse: the ADK request body (snake_case or camelCase), token and session
-checks before the stream starts, then the agent's event stream."""
+checks before the stream starts, then the agent's event stream.
+
+| method | path | handler |
+|---|---|---|
+| POST | `/run_sse` | `run_sse` |
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response, StreamingResponse
 
-from mock_server.http.deps import authenticate, fake_of
-from mock_server.http.wire import JSONBytes
+from mock_server.http.envelopes import JSONBytes
+from mock_server.http.request import authenticate, base_url, fake_of
+from mock_server.stream import play_turn
 
 router = APIRouter()
 
@@ -90,7 +96,15 @@ async def run_sse(request: Request) -> Response:
     fake = fake_of(request)
     with fake.service.lock:
         session = fake.service.sessions.get(account, parsed.session_id)
-    stream = fake.agent_stream(request, account, session, parsed)
+    stream = play_turn(
+        fake.service,
+        fake.clock,
+        account,
+        session,
+        parsed.text,
+        streaming=parsed.streaming,
+        base_url=base_url(request),
+    )
     return StreamingResponse(
         stream,
         media_type="text/event-stream",

@@ -1,5 +1,10 @@
 """POST /api/upload-video/nemo_agent/me/<sid>: multipart (field `files`) or JSON URLs.
-Versions before v1.0 put the user id where `me` stands; both forms are served."""
+Versions before v1.0 put the user id where `me` stands; both forms are served.
+
+| method | path | handler |
+|---|---|---|
+| POST | `/api/upload-video/nemo_agent/{user}/{session_id}` | `upload` |
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mock_server.domain.errors import BadRequest, FileTooLarge
-from mock_server.http.deps import authenticate_as, base_url, fake_of, json_body, require_object
+from mock_server.http.envelopes import ok
 from mock_server.http.multipart import receive_files
-from mock_server.http.wire import ok
+from mock_server.http.request import authenticate_as, base_url, fake_of, json_body, require_object
+from nemo_protocol.secrets import mask_filename
 
 router = APIRouter()
 
@@ -36,7 +42,11 @@ async def upload(request: Request, user: str, session_id: str) -> Response:
         files = await receive_files(request, fake.data_dir / "tmp", limit)
         entry = request.scope.get("nemo.journal")
         if entry is not None:
-            entry.body = {"multipart": [{"filename": f.filename, "size": f.size} for f in files]}
+            entry.body = {
+                "multipart": [
+                    {"filename": mask_filename(f.filename), "size": f.size} for f in files
+                ]
+            }
         try:
             staged = await run_in_threadpool(fake.service.uploads.stage_files, files)
             with fake.service.lock:

@@ -67,7 +67,7 @@ from av.video.frame import PictureType
 from PIL import Image, ImageOps
 from pydantic import ValidationError
 
-from client.draft import AUDIO, TEXT, VIDEO, Draft, Segment
+from mock_server.draft import AUDIO, TEXT, VIDEO, Draft, Segment
 from mock_server.media.frames import (
     F32,
     Overlay,

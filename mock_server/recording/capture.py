@@ -8,8 +8,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from python_multipart.multipart import MultipartParser, parse_options_header
-
 from mock_server.recording.cassette import (
     Cassette,
     Interaction,
@@ -19,6 +17,8 @@ from mock_server.recording.cassette import (
     parse_query,
 )
 from mock_server.recording.redact import Redactor
+from nemo_protocol import sse
+from nemo_protocol.multipart import MultipartReader, Part, boundary_of
 
 # Not recorded: transport details that a replay recomputes, and per-hop headers.
 HOP_BY_HOP = {
@@ -80,71 +80,40 @@ class MultipartSummary:
     and content type of each part (file bytes are hashed, never kept)."""
 
     def __init__(self, content_type: str) -> None:
-        _, params = parse_options_header(content_type)
-        boundary = params.get(b"boundary")
+        boundary = boundary_of(content_type)
         self._parts: list[dict[str, Any]] = []
-        self._headers: dict[str, str] = {}
-        self._field = b""
-        self._value = b""
         self._hash = hashlib.sha256()
-        self._size = 0
         self.error: str | None = None
-        self._parser: MultipartParser | None = None
+        self._reader = MultipartReader(boundary, self) if boundary else None
         if not boundary:
             self.error = "no multipart boundary"
-            return
-        callbacks: Any = {
-            "on_part_begin": self._begin,
-            "on_header_field": self._header_field,
-            "on_header_value": self._header_value,
-            "on_header_end": self._header_end,
-            "on_part_data": self._data,
-            "on_part_end": self._end,
-        }
-        self._parser = MultipartParser(boundary, callbacks)
 
     def feed(self, chunk: bytes) -> None:
-        if self._parser is None or self.error or not chunk:
+        if self._reader is None or self.error:
             return
         try:
-            self._parser.write(chunk)
+            self._reader.feed(chunk)
         except Exception as exc:  # a malformed body is still forwarded; the summary says so
             self.error = f"{type(exc).__name__}: {exc}"
 
     def parts(self) -> list[dict[str, Any]]:
         return list(self._parts)
 
-    # --- parser callbacks
-    def _begin(self) -> None:
-        self._headers, self._hash, self._size = {}, hashlib.sha256(), 0
+    # --- PartSink
+    def part_started(self, part: Part) -> None:
+        self._hash = hashlib.sha256()
 
-    def _header_field(self, data: bytes, start: int, end: int) -> None:
-        self._field += data[start:end]
+    def part_data(self, part: Part, data: bytes) -> None:
+        self._hash.update(data)
 
-    def _header_value(self, data: bytes, start: int, end: int) -> None:
-        self._value += data[start:end]
-
-    def _header_end(self) -> None:
-        self._headers[self._field.decode("latin-1").lower()] = self._value.decode(
-            "utf-8", "replace"
-        )
-        self._field, self._value = b"", b""
-
-    def _data(self, data: bytes, start: int, end: int) -> None:
-        self._hash.update(data[start:end])
-        self._size += end - start
-
-    def _end(self) -> None:
-        _, params = parse_options_header(self._headers.get("content-disposition", ""))
-        name = params.get(b"name", b"").decode("utf-8", "replace")
-        filename = params.get(b"filename")
+    def part_ended(self, part: Part) -> None:
         self._parts.append(
             {
-                "name": name,
-                "filename": None if filename is None else filename.decode("utf-8", "replace"),
-                "size": self._size,
+                "name": part.name or "",
+                "filename": part.filename,
+                "size": part.size,
                 "sha256": self._hash.hexdigest(),
-                "content_type": self._headers.get("content-type"),
+                "content_type": part.content_type,
             }
         )
 
@@ -172,46 +141,6 @@ def decode_json_or_text(data: bytes, content_type: str = "") -> Any:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return {"size": len(data), "sha256": sha256_hex(data), "content_type": content_type or None}
-
-
-class SSEFramer:
-    """Splits a byte stream into SSE events at blank lines; each keeps its terminator,
-    so joining them gives back the stream."""
-
-    def __init__(self) -> None:
-        self._buffer = b""
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        self._buffer += chunk
-        frames: list[bytes] = []
-        while True:
-            cut = _frame_end(self._buffer)
-            if cut < 0:
-                return frames
-            frames.append(self._buffer[:cut])
-            self._buffer = self._buffer[cut:]
-
-    def finish(self) -> bytes:
-        rest, self._buffer = self._buffer, b""
-        return rest
-
-
-def _frame_end(buffer: bytes) -> int:
-    best = -1
-    for sep in (b"\n\n", b"\r\n\r\n", b"\r\r"):
-        at = buffer.find(sep)
-        if at >= 0 and (best < 0 or at + len(sep) < best):
-            best = at + len(sep)
-    return best
-
-
-def split_sse_text(text: str) -> list[str]:
-    framer = SSEFramer()
-    frames = framer.feed(text.encode("utf-8"))
-    rest = framer.finish()
-    if rest.strip():
-        frames.append(rest)
-    return [f.decode("utf-8") for f in frames]
 
 
 class Hasher:
@@ -276,15 +205,14 @@ class Exchange:
 
 
 def _data_lines(raw: str) -> list[Any]:
+    """The JSON values among a raw frame's event data (ids to learn as secrets)."""
     values = []
-    for line in raw.splitlines():
-        if line.startswith("data:"):
-            payload = line[5:].strip()
-            if payload.startswith(("{", "[")):
-                try:
-                    values.append(json.loads(payload))
-                except json.JSONDecodeError:
-                    pass
+    for payload in sse.payloads(raw):
+        if payload.lstrip().startswith(("{", "[")):
+            try:
+                values.append(json.loads(payload))
+            except json.JSONDecodeError:
+                pass
     return values
 
 

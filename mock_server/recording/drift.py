@@ -28,6 +28,7 @@ from typing import Any
 
 from mock_server.recording.cassette import RecordedResponse
 from mock_server.recording.redact import BASE_URL_PLACEHOLDER, PLACEHOLDER_RE
+from nemo_protocol import sse
 
 
 @dataclass(frozen=True)
@@ -169,12 +170,10 @@ class StreamEvent:
 
 def parse_frame(raw: str) -> list[StreamEvent]:
     """One SSE frame -> its events (an ADK event with several parts gives several)."""
-    data_lines = [
-        line[5:].removeprefix(" ") for line in raw.splitlines() if line.startswith("data:")
-    ]
-    if not data_lines:
+    messages = [m for m in sse.messages(raw) if m.comment is None]
+    if not messages:
         return [StreamEvent("heartbeat")] if raw.strip() else []
-    payload = "\n".join(data_lines).strip()
+    payload = "\n".join(m.data for m in messages).strip()
     if not payload:
         return [StreamEvent("heartbeat")]
     try:

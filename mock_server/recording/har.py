@@ -32,7 +32,6 @@ from mock_server.recording.capture import (
     is_sse,
     is_textual,
     sha256_hex,
-    split_sse_text,
     summarise_request_body,
 )
 from mock_server.recording.cassette import (
@@ -43,6 +42,7 @@ from mock_server.recording.cassette import (
     SSEChunk,
     parse_query,
 )
+from nemo_protocol.sse import split_frames
 
 
 class HarError(CassetteError):
@@ -120,7 +120,7 @@ def _response(entry: dict[str, Any]) -> RecordedResponse:
     mime = str(content.get("mimeType") or headers.get("content-type", ""))
     data = _content_bytes(content)
     if is_sse(mime):
-        frames = split_sse_text(data.decode("utf-8", "replace") if data else "")
+        frames = split_frames(data.decode("utf-8", "replace") if data else "")
         receive = (entry.get("timings") or {}).get("receive")
         spread = float(receive) if isinstance(receive, int | float) and receive > 0 else 0.0
         count = len(frames)

@@ -35,7 +35,6 @@ from mock_server.recording.capture import (
     Exchange,
     Hasher,
     RequestCapture,
-    SSEFramer,
     build_cassette,
     decode_json_or_text,
     filter_headers,
@@ -50,6 +49,7 @@ from mock_server.recording.cassette import (
     now_iso,
     parse_query,
 )
+from nemo_protocol.sse import SSEFramer
 
 SPENDING_PATHS = ("/run_sse",)
 TIMEOUT = httpx.Timeout(connect=30.0, read=900.0, write=300.0, pool=30.0)

@@ -29,21 +29,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from nemo_protocol.secrets import (
+    CREDENTIALS,
+    IDENTIFIERS,
+    NOT_SECRET_VALUES,
+    SIGNED_PARAMS,
+    is_secret_header,
+    secret_key_kind,
+)
+
 PLACEHOLDER_RE = re.compile(r"<([A-Z][A-Z0-9_]*)_([0-9]+)>")
 BASE_URL_PLACEHOLDER = "<BASE_URL_1>"
 
-# Patterns of secrets that are recognisable on sight.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<![A-Za-z0-9])nmv_usr_[A-Za-z0-9_\-]+"), "token"),
-    (re.compile(r"(?<![A-Za-z0-9_])clm_[A-Za-z0-9_\-]{6,}"), "claim_token"),
-    (re.compile(r"(?<![A-Za-z0-9_])anon_[A-Za-z0-9]+"), "user_id"),
-    (re.compile(r"(?<![A-Za-z0-9_])usr_[0-9a-f]{16}(?![0-9A-Za-z])"), "user_id"),
-    (
-        re.compile(
-            r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
-        ),
-        "secret",
-    ),
+# The one set of secret patterns (nemo_protocol/secrets.py), each with its kind.
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (pattern, kind) for kind, pattern in {**CREDENTIALS, **IDENTIFIERS}.items()
 )
 PREFIX = {
     "token": "TOKEN",
@@ -53,32 +53,8 @@ PREFIX = {
     "secret": "SECRET",
     "base_url": "BASE_URL",
 }
-# JSON keys whose string values are secrets (lowercased, with `-` as `_`).
-SECRET_KEYS = {
-    "token": "token",
-    "nemo_token": "token",
-    "access_token": "token",
-    "refresh_token": "token",
-    "id_token": "token",
-    "claim_token": "claim_token",
-    "client_id": "client_id",
-    "user_id": "user_id",
-    "userid": "user_id",
-    "api_key": "secret",
-    "apikey": "secret",
-    "password": "secret",
-    "secret": "secret",
-    "client_secret": "secret",
-}
 MIN_FREE_TEXT = 6
-NOT_SECRET_VALUES = {"", "me", "anonymous", "null", "none"}
-SECRET_HEADERS = {"cookie", "set-cookie", "x-api-key", "proxy-authorization", "x-user-id"}
 _URL_RE = re.compile(r"https?://[^\s\"'<>\\]+(?:\\u0026[^\s\"'<>\\]+)*")
-_SIGNED_PARAMS = re.compile(
-    r"^(x-amz-|x-goog-|x-oss-)|^(signature|sig|expires|key-pair-id|policy|token|access_token|"
-    r"auth|authorization|credential|se|sp|sv|sr|st|skoid|sktid|skt|ske|sks|skv)$",
-    re.IGNORECASE,
-)
 _STATIC_HOST = re.compile(
     r"(^|[.\-])(cdn|static\d*|media|assets|s3|storage|cloudfront)([.\-]|$)", re.IGNORECASE
 )
@@ -142,7 +118,7 @@ class Redactor:
                     self.register(value.strip(), "secret")
             elif lower == "x-client-id" and value:
                 self.register(value, "client_id")
-            elif lower in SECRET_HEADERS and value:
+            elif is_secret_header(lower) and value:
                 self.register(value, "secret")
             else:
                 self.scan_text(value)
@@ -150,7 +126,7 @@ class Redactor:
     def scan_json(self, value: Any) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
-                kind = SECRET_KEYS.get(str(key).lower().replace("-", "_"))
+                kind = secret_key_kind(str(key))
                 if kind and isinstance(item, str) and item.lower() not in NOT_SECRET_VALUES:
                     self.register(item, kind)
                 else:
@@ -164,7 +140,7 @@ class Redactor:
     def scan_query(self, query: Mapping[str, str | list[str]]) -> None:
         for key, value in query.items():
             for item in [value] if isinstance(value, str) else value:
-                kind = SECRET_KEYS.get(key.lower().replace("-", "_"))
+                kind = secret_key_kind(key)
                 if kind and item.lower() not in NOT_SECRET_VALUES:
                     self.register(item, kind)
                 else:
@@ -189,7 +165,7 @@ class Redactor:
         if isinstance(value, dict):
             out: dict[str, Any] = {}
             for key, item in value.items():
-                kind = SECRET_KEYS.get(str(key).lower().replace("-", "_"))
+                kind = secret_key_kind(str(key))
                 if kind and isinstance(item, str) and item.lower() not in NOT_SECRET_VALUES:
                     out[key] = self.register(item, kind)
                 else:
@@ -215,7 +191,7 @@ class Redactor:
                     out[lower] = self.register(value.strip(), "secret") if value.strip() else value
             elif lower == "x-client-id" and value:
                 out[lower] = self.register(value, "client_id")
-            elif lower in SECRET_HEADERS and value:
+            elif is_secret_header(lower) and value:
                 out[lower] = self.register(value, "secret")
             else:
                 out[lower] = self.text(value)
@@ -227,8 +203,8 @@ class Redactor:
         out: dict[str, str | list[str]] = {}
         static = _STATIC_PATH.match(path) is not None
         for key, value in query.items():
-            kind = SECRET_KEYS.get(key.lower().replace("-", "_"))
-            if not kind and (static or _SIGNED_PARAMS.match(key)):
+            kind = secret_key_kind(key)
+            if not kind and (static or SIGNED_PARAMS.match(key)):
                 continue  # signed URL parts: dropped, not kept as placeholders
             items = [value] if isinstance(value, str) else list(value)
             red = [
@@ -270,7 +246,7 @@ def strip_signed_query(url: str) -> str:
     if _STATIC_HOST.search(parts.hostname or "") or _STATIC_PATH.match(parts.path):
         return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(k, v) for k, v in pairs if not _SIGNED_PARAMS.match(k)]
+    kept = [(k, v) for k, v in pairs if not SIGNED_PARAMS.match(k)]
     if len(kept) == len(pairs):
         return url
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))

@@ -34,8 +34,8 @@ from typing import Any
 
 import httpx
 
+from mock_server.app import build_app
 from mock_server.recording.capture import (
-    SSEFramer,
     decode_json_or_text,
     filter_headers,
     is_sse,
@@ -53,6 +53,7 @@ from mock_server.recording.drift import Difference, compare_response, needs_more
 from mock_server.recording.matching import Links, looks_like_id
 from mock_server.recording.redact import BASE_URL_PLACEHOLDER, PLACEHOLDER_RE, placeholder_kind
 from mock_server.recording.replay import synthetic_value
+from nemo_protocol.sse import SSEFramer
 
 FAKE_BASE = "http://fake.local"
 STREAM_STEP = 1.0  # API seconds per clock nudge while a stream waits
@@ -311,7 +312,7 @@ class _Verifier:
     async def run(self, report: CassetteReport) -> None:
         from mock_server.testing.transport import AsyncStreamingTransport
 
-        transport = AsyncStreamingTransport(self.fake.app)
+        transport = AsyncStreamingTransport(build_app(self.fake))
         async with httpx.AsyncClient(
             transport=transport, base_url=FAKE_BASE, timeout=REAL_LIMIT
         ) as client:

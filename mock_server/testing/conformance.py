@@ -21,6 +21,7 @@ import httpx
 from jsonschema import Draft202012Validator
 
 from mock_server.journal import Exchange
+from nemo_protocol import sse
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -50,18 +51,6 @@ def operation_for(method: str, path: str) -> Any:
 def events_validator() -> Draft202012Validator:
     schema = json.loads((CONTRACTS / "events.schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
-
-
-def sse_payloads(body: bytes) -> list[str]:
-    """The `data:` payloads of an SSE body (comments and blank heartbeats yield nothing)."""
-    payloads = []
-    for block in body.decode("utf-8").split("\n\n"):
-        data = [
-            line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
-        ]
-        if data and any(data):
-            payloads.append("\n".join(data))
-    return payloads
 
 
 class ContractChecker:
@@ -125,7 +114,7 @@ class ContractChecker:
 
     def _check_sse(self, body: bytes) -> list[str]:
         problems = []
-        payloads = sse_payloads(body)
+        payloads = sse.payloads(body)
         with self._lock:
             self.sse_events += len(payloads)
         for payload in payloads:

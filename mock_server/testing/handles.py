@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from starlette.types import ASGIApp
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.faults import Fault
@@ -79,8 +81,16 @@ def journal_line(entry: JournalEntry) -> str:
 class FakeHandle:
     """`nemo_fake`: reset, advance, faults, journal, dialects, accounts — and clients."""
 
-    def __init__(self, fake: Fake, base_url: str = BASE_URL, *, auto_advance: bool = True) -> None:
+    def __init__(
+        self,
+        fake: Fake,
+        base_url: str = BASE_URL,
+        *,
+        auto_advance: bool = True,
+        app: ASGIApp | None = None,
+    ) -> None:
         self.fake = fake
+        self.app = app or build_app(fake)  # the ASGI app composed around the fake
         self.base_url = base_url.rstrip("/")
         self.tracker = DeadlineTracker.of(fake.clock)
         self.tracker.enabled = auto_advance
@@ -121,10 +131,6 @@ class FakeHandle:
     @property
     def journal(self) -> Any:
         return self.fake.journal
-
-    @property
-    def app(self) -> Any:
-        return self.fake.app
 
     def advance(self, seconds: float) -> float:
         """Move API time forward (a client's `sleep` can be this: waits become instant)."""
@@ -215,12 +221,12 @@ class FakeHandle:
 
     # --- clients
     def transport(self) -> httpx.BaseTransport:
-        made = StreamingTransport(self.fake.app, advancer=self.tracker)
+        made = StreamingTransport(self.app, advancer=self.tracker)
         self._transports.append(made)
         return made
 
     def async_transport(self) -> httpx.AsyncBaseTransport:
-        return AsyncStreamingTransport(self.fake.app, advancer=self.tracker)
+        return AsyncStreamingTransport(self.app, advancer=self.tracker)
 
     @property
     def client(self) -> httpx.Client:
@@ -292,8 +298,9 @@ class ServerHandle(FakeHandle):
         *,
         auto_advance: bool = True,
         idle: float = 0.003,
+        app: ASGIApp | None = None,
     ) -> None:
-        super().__init__(fake, server.url, auto_advance=auto_advance)
+        super().__init__(fake, server.url, auto_advance=auto_advance, app=app)
         self.server = server
         self.advancer = IdleAdvancer(self.tracker, probe, idle).start() if probe else None
 
@@ -302,10 +309,11 @@ class ServerHandle(FakeHandle):
         cls, config: dict[str, Any], data_dir: Path, *, auto_advance: bool = True
     ) -> ServerHandle:
         fake = Fake(FakeConfig.model_validate({**config, "data_dir": str(data_dir)}))
-        probe = ActivityProbe(fake.app)
+        app = build_app(fake)
+        probe = ActivityProbe(app)
         server = ServerThread(probe)
         server.start()
-        return cls(fake, server, probe, auto_advance=auto_advance)
+        return cls(fake, server, probe, auto_advance=auto_advance, app=app)
 
     @property
     def url(self) -> str:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from client import ClientConfig, mask_token
+from client import ClientConfig
 from client.config import (
     DEFAULT_API_URL,
     DEFAULT_SKILL_SOURCE,
@@ -14,7 +14,8 @@ from client.config import (
     load_or_create_client_id,
     package_version,
 )
-from client.redact import scrub
+from nemo_protocol.secrets import mask as mask_token
+from nemo_protocol.secrets import mask_text as scrub
 
 from .helpers import TOKEN
 

@@ -15,7 +15,7 @@ from client.events import (
     parse_message,
     parse_payload,
 )
-from client.sse import SSEMessage
+from nemo_protocol.sse import SSEMessage
 
 from .helpers import adk_call, adk_result, adk_text
 

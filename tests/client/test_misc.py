@@ -11,7 +11,7 @@ import respx
 
 from client import AsyncNemoClient, ClientConfig, Draft, NemoClient, RenderStatus, SessionNotFound
 from client.cli import _Progress
-from client.language import detect_language
+from client.core import detect_language
 from client.store import SavedState, StateStore
 
 from .helpers import API, SID, TITLE_TRACK, TOKEN, VIDEO_TRACK, Harness, sse, stream_response

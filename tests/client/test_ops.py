@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from client import NemoError, NothingToExport, ProtocolError
-from client.mime import FALLBACK_MIME, mime_type
+from client.operations import FALLBACK_MIME, mime_type
 
 from .helpers import (
     SID,

@@ -320,7 +320,7 @@ def test_second_message_while_a_turn_runs_is_refused(
     client = harness.client()
     other = harness.client()  # another client in the process, same session
     harness.run(client, "create_session")
-    other.protocol.session_id = client.session_id
+    other.operations.session_id = client.session_id
     events, turn = [], client.chat("first")
     if harness.mode == "sync":
         events.append(next(turn))

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from fixtures.media.make_samples import write_video
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
@@ -34,7 +35,7 @@ def world(tmp_path: Path) -> Iterator[tuple[Fake, httpx.Client, dict[str, str], 
     token, _ = fake.mint_account(kind="registered", credits=1000)
     auth = {"Authorization": f"Bearer {token.value}", **ATTRIBUTION}
     with httpx.Client(
-        transport=StreamingTransport(fake.app), base_url="http://f", timeout=60
+        transport=StreamingTransport(build_app(fake)), base_url="http://f", timeout=60
     ) as http:
         sid = http.post("/api/tasks/me/with-session/nemo_agent", headers=auth, json={}).json()[
             "data"

@@ -53,8 +53,9 @@ from client import (
 )
 from client.draft import Draft
 from mock_server.agent import TEMPORARY_ISSUE
-from mock_server.journal import JournalEntry, mask_secret
+from mock_server.journal import JournalEntry
 from mock_server.testing.handles import FakeHandle
+from nemo_protocol.secrets import mask
 
 from .machines import GENERATE, TEXTS, machine_settings, png_bytes
 
@@ -108,7 +109,7 @@ def failed(entry: JournalEntry) -> bool:
 
 def check_rules(entries: list[JournalEntry], *, first_token: bool) -> None:
     """The client's request rules, read from the journal of one operation."""
-    mask = mask_secret(CLIENT_ID)
+    masked_id = mask(CLIENT_ID)
     for entry in entries:
         for header, value in ATTRIBUTION.items():
             assert entry.headers.get(header) == value, f"{entry.path}: {header} missing"
@@ -124,7 +125,7 @@ def check_rules(entries: list[JournalEntry], *, first_token: bool) -> None:
         (e.method, e.path, e.status, e.code) for e in entries
     ]
     for token in tokens:
-        assert token.headers.get("x-client-id") == mask, "re-auth changed the X-Client-Id"
+        assert token.headers.get("x-client-id") == masked_id, "re-auth changed the X-Client-Id"
     for i, entry in enumerate(entries):
         if entry in rejected:
             assert entries[i + 1].path == TOKEN_PATH, "1001 not followed by a new token"

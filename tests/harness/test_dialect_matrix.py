@@ -29,8 +29,8 @@ from client import (
     TextEvent,
     ToolCallEvent,
 )
-from mock_server.journal import mask_secret
 from mock_server.testing.handles import FakeHandle
+from nemo_protocol.secrets import mask
 from tests.client.helpers import FakeClock, Harness
 
 from .machines import GENERATE
@@ -154,7 +154,7 @@ def scenario(
     harness.run(client, "state")
     tokens = fake.requests(path="/api/auth/anonymous-token")
     assert len(tokens) == 2
-    assert {t.headers["x-client-id"] for t in tokens} == {mask_secret(CLIENT_ID)}
+    assert {t.headers["x-client-id"] for t in tokens} == {mask(CLIENT_ID)}
     states = fake.requests(method="GET", path="/api/state/*")
     assert (states[-2].status, states[-2].code) == ((401 if mapped else 200), 1001)
     assert states[-1].code == 0

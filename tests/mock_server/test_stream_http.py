@@ -23,6 +23,7 @@ from httpx_sse import EventSource, aconnect_sse
 
 from client.draft import Draft
 from mock_server.agent import TEMPORARY_ISSUE, silent_close
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import AsyncStreamingTransport
@@ -174,7 +175,7 @@ def manual_fake(tmp_path: Path, **config: Any) -> Fake:
 @contextlib.asynccontextmanager
 async def client_for(fake: Fake) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
-        transport=AsyncStreamingTransport(fake.app), base_url=BASE, timeout=30
+        transport=AsyncStreamingTransport(build_app(fake)), base_url=BASE, timeout=30
     ) as client:
         yield client
 

@@ -17,6 +17,7 @@ from google.adk.events import Event
 from httpx_sse import connect_sse
 
 from client.draft import Draft
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import ServerThread, StreamingTransport
@@ -76,7 +77,7 @@ def tools_and_texts(datas: list[str]) -> tuple[list[str], list[str], int]:
 
 
 def test_scaled_clock_over_a_real_socket(fake: Fake) -> None:
-    with ServerThread(fake.app) as url, httpx.Client(base_url=url, timeout=10) as client:
+    with ServerThread(build_app(fake)) as url, httpx.Client(base_url=url, timeout=10) as client:
         headers, sid = session_for(client, fake)
         started = time.monotonic()
         with connect_sse(
@@ -122,7 +123,7 @@ def test_concurrent_streams_over_a_socket(fake: Fake) -> None:
                     lines.append(line[6:])
         return lines
 
-    with ServerThread(fake.app) as url:
+    with ServerThread(build_app(fake)) as url:
         with httpx.Client(base_url=url, timeout=10) as setup:
             sessions = [session_for(setup, fake) for _ in range(20)]
 
@@ -145,7 +146,7 @@ def test_concurrent_streams_over_a_socket(fake: Fake) -> None:
 
 
 def test_sync_in_process_transport_streams(fake: Fake) -> None:
-    transport = StreamingTransport(fake.app)
+    transport = StreamingTransport(build_app(fake))
     with httpx.Client(transport=transport, base_url="http://fake.local", timeout=10) as client:
         headers, sid = session_for(client, fake)
         frames = []
@@ -167,7 +168,7 @@ def test_hanging_up_over_a_socket_breaks_nothing(
     fake: Fake, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="nemo_fake")
-    with ServerThread(fake.app) as url, httpx.Client(base_url=url, timeout=10) as client:
+    with ServerThread(build_app(fake)) as url, httpx.Client(base_url=url, timeout=10) as client:
         headers, sid = session_for(client, fake)
         with client.stream(
             "POST", "/run_sse", headers=headers, json=body(sid, "generate a video of a storm")

@@ -1,6 +1,7 @@
 import httpx
 import pytest
 
+from mock_server.app import build_app
 from mock_server.fake import Fake
 from tests.conftest import User, new_user
 
@@ -145,7 +146,7 @@ class TestFaults:
         async def main() -> None:
             fake.faults.add(path="/api/credits/*", latency=30)
             async with httpx.AsyncClient(
-                transport=AsyncStreamingTransport(fake.app), base_url="http://f"
+                transport=AsyncStreamingTransport(build_app(fake)), base_url="http://f"
             ) as client:
                 task = asyncio.ensure_future(
                     client.get("/api/credits/balance/simple", headers=user.auth)

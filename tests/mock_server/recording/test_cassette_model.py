@@ -9,10 +9,8 @@ import pytest
 
 from mock_server.recording.capture import (
     MultipartSummary,
-    SSEFramer,
     filter_headers,
     sha256_hex,
-    split_sse_text,
     summarise_request_body,
 )
 from mock_server.recording.cassette import (
@@ -25,6 +23,7 @@ from mock_server.recording.cassette import (
     encode_query,
     parse_query,
 )
+from nemo_protocol.sse import SSEFramer, split_frames
 
 
 def _cassette() -> Cassette:
@@ -112,8 +111,8 @@ def test_sse_framer_keeps_frames_whole_across_chunks() -> None:
     assert framer.feed(b":1}\n\ndata: \n") == [b'data: {"a":1}\n\n']
     assert framer.feed(b"\n: ping\r\n\r\ndata: x") == [b"data: \n\n", b": ping\r\n\r\n"]
     assert framer.finish() == b"data: x"
-    assert split_sse_text("data: 1\n\ndata: 2\n\n") == ["data: 1\n\n", "data: 2\n\n"]
-    assert split_sse_text("data: 1\n\ntrailing") == ["data: 1\n\n", "trailing"]
+    assert split_frames("data: 1\n\ndata: 2\n\n") == ["data: 1\n\n", "data: 2\n\n"]
+    assert split_frames("data: 1\n\ntrailing") == ["data: 1\n\n", "trailing"]
 
 
 def test_multipart_summary_streams_and_hashes() -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
+from mock_server.app import build_app
 from mock_server.clock import Clock
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
@@ -110,7 +111,7 @@ def fake(tmp_path: Path) -> Iterator[Fake]:
 
 def _proxy(fake: Fake, cassette: Path, **options: Any) -> tuple[RecordingProxy, httpx.Client]:
     proxy = RecordingProxy(
-        UPSTREAM, cassette, transport=AsyncStreamingTransport(fake.app), **options
+        UPSTREAM, cassette, transport=AsyncStreamingTransport(build_app(fake)), **options
     )
     return proxy, httpx.Client(
         transport=StreamingTransport(proxy), base_url="http://proxy.local", timeout=10

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
+from mock_server.app import build_app
 from mock_server.cli import app as cli
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
@@ -49,7 +50,7 @@ def command(*args: str) -> Iterator[tuple[str, list[str]]]:
 def test_record_then_replay_commands(tmp_path: Path) -> None:
     fake = Fake(FakeConfig(clock="manual", seed=2, data_dir=str(tmp_path / "data")))
     try:
-        with ServerThread(fake.app) as upstream:
+        with ServerThread(build_app(fake)) as upstream:
             args = [
                 "record",
                 "--upstream",

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.recording.cassette import Cassette
@@ -70,7 +71,7 @@ def test_round_trip(tmp_path: Path, sample_mp4: Path) -> None:
     )
     cassette_path = tmp_path / "roundtrip.json"
     try:
-        with ServerThread(fake.app) as upstream:
+        with ServerThread(build_app(fake)) as upstream:
             proxy = RecordingProxy(upstream, cassette_path, allow_spend=True)
             with ServerThread(proxy) as proxy_url:
                 recorded = flow(proxy_url, sample_mp4)

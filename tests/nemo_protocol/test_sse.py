@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from client.sse import SSEMessage, SSEParser
+from nemo_protocol.sse import SSEMessage, SSEParser
 
 
 def feed_all(chunks: list[bytes]) -> list[SSEMessage]:

@@ -1,4 +1,4 @@
-"""`Protocol`: every NemoVideo operation as a sans-IO generator.
+"""`Operations`: every NemoVideo operation as a sans-IO generator.
 
 The sync `NemoClient` and the async `AsyncNemoClient` are drivers of this one class: they
 perform the actions it yields (see `actions.py`) and nothing else, so each protocol rule
@@ -9,15 +9,13 @@ in `render.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from . import render, turn
 from .actions import Downloaded, Op, ProgressCallback
-from .core import Core
+from .core import Core, detect_language
 from .errors import NemoError, NothingToExport, ProtocolError
-from .language import detect_language
-from .mime import mime_type
 from .models import (
     Credits,
     ExportResult,
@@ -29,8 +27,33 @@ from .models import (
 )
 from .render import StatusCallback
 
+# The MIME type sent for each accepted extension (errors.ACCEPTED_FORMATS).
+MIME_TYPES: dict[str, str] = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "avi": "video/x-msvideo",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "m4a": "audio/mp4",
+    "aac": "audio/aac",
+}
 
-class Protocol(Core):
+# Unknown types still go to the server: it owns the 4001 decision, the client only labels.
+FALLBACK_MIME = "application/octet-stream"
+
+
+def mime_type(filename: str) -> str:
+    return MIME_TYPES.get(PurePath(filename).suffix.lower().lstrip("."), FALLBACK_MIME)
+
+
+class Operations(Core):
     def send_message(self, text: str) -> Op[TurnResult]:
         return turn.run_turn(self, text)
 

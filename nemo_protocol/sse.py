@@ -1,4 +1,9 @@
-"""Incremental Server-Sent Events parsing, sans IO: feed bytes, get messages.
+"""The one Server-Sent Events reader of the tree, sans IO: feed bytes, get messages.
+
+`SSEParser` (incremental) and `messages`/`payloads` (a whole body) read events; `SSEFramer`
+splits a byte stream into raw frames for those that must keep the bytes (record/replay).
+Every SSE reader in the tree (client, conformance checks, recording, drift, benchmarks)
+goes through this module.
 
 Field parsing is httpx-sse's `SSEDecoder`. We do not use its `EventSource.iter_sse`
 because (1) it silently drops comment lines (`: keep-alive`), which some proxies use as
@@ -92,3 +97,60 @@ class SSEParser:
         if sse is None:
             return []
         return [SSEMessage(data=sse.data, event=sse.event, id=sse.id)]
+
+
+def messages(body: bytes | str) -> list[SSEMessage]:
+    """Every message (events and comments) of a complete SSE body."""
+    parser = SSEParser()
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    return parser.feed(raw) + parser.close()
+
+
+def payloads(body: bytes | str) -> list[str]:
+    """The `data` of each event of a complete body; blank heartbeats and comments skipped."""
+    return [m.data for m in messages(body) if m.comment is None and m.data.replace("\n", "")]
+
+
+class SSEFramer:
+    """Splits a byte stream into raw SSE frames at blank lines; each keeps its terminator,
+    so joining them gives back the stream (a recording stores frames byte for byte)."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        self._buffer += chunk
+        frames: list[bytes] = []
+        while (cut := _frame_end(self._buffer)) >= 0:
+            frames.append(self._buffer[:cut])
+            self._buffer = self._buffer[cut:]
+        return frames
+
+    def finish(self) -> bytes:
+        rest, self._buffer = self._buffer, b""
+        return rest
+
+
+def _frame_end(buffer: bytes) -> int:
+    best = -1
+    for sep in (b"\n\n", b"\r\n\r\n", b"\r\r"):
+        at = buffer.find(sep)
+        if at >= 0 and (best < 0 or at + len(sep) < best):
+            best = at + len(sep)
+    return best
+
+
+def split_frames(text: str) -> list[str]:
+    """A complete SSE text as raw frames (a trailing unterminated frame included)."""
+    framer = SSEFramer()
+    frames = framer.feed(text.encode("utf-8"))
+    rest = framer.finish()
+    if rest.strip():
+        frames.append(rest)
+    return [f.decode("utf-8") for f in frames]
+
+
+def count_frames(chunk: bytes) -> int:
+    """Frames in a chunk of a stream that sends whole frames, each ending in `\\n\\n`
+    (the fake's own output: one frame per ASGI body message)."""
+    return chunk.count(b"\n\n")

@@ -1,17 +1,15 @@
-"""Request helpers shared by the routers: the fake, the caller's account, the body."""
+"""What a handler reads from a request: the fake, the caller's account, the base URL, the body."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 
 from mock_server.domain.errors import BadRequest, SessionNotFound
 from mock_server.domain.model import Account
-
-if TYPE_CHECKING:
-    from mock_server.fake import Fake
+from mock_server.fake import Fake
 
 MAX_JSON_BODY = 8 * 1024 * 1024
 

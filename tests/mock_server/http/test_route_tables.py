@@ -1,0 +1,43 @@
+"""Each router lists its routes in one table at the top of its module, and the table is
+true: the same methods, paths and handlers as the router, in order."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+
+from mock_server.app import build_app
+from mock_server.fake import Fake
+
+ROUTERS = ["routes_auth", "routes_session", "routes_upload", "routes_render", "routes_media", "routes_sse", "admin"]  # fmt: skip
+ROW = re.compile(r"^\| (?P<methods>[A-Z ]+) \| `(?P<path>[^`]+)` \| `(?P<handler>\w+)` \|$")
+
+
+@pytest.mark.parametrize("name", ROUTERS)
+def test_the_table_at_the_top_lists_the_routers_routes(name: str) -> None:
+    module = importlib.import_module(f"mock_server.http.{name}")
+    table = [
+        m.groupdict() for line in (module.__doc__ or "").splitlines() if (m := ROW.match(line))
+    ]
+    routes = [r for r in module.router.routes if isinstance(r, APIRoute)]
+    assert len(routes) == len(module.router.routes)
+    assert table == [
+        {"methods": " ".join(sorted(r.methods)), "path": r.path, "handler": r.endpoint.__name__}
+        for r in routes
+    ]
+
+
+def test_every_route_of_the_app_comes_from_a_table(fake: Fake) -> None:
+    """No route is mounted that no table lists (FastAPI's own docs pages aside)."""
+    listed = {
+        (m.group("path"))
+        for name in ROUTERS
+        for line in (importlib.import_module(f"mock_server.http.{name}").__doc__ or "").splitlines()
+        if (m := ROW.match(line))
+    }
+    app = build_app(fake)
+    mounted = {getattr(r, "path", None) for r in app.router.routes}
+    assert mounted - listed <= {"/openapi.json", "/docs", "/docs/oauth2-redirect"}
