@@ -64,9 +64,10 @@ def poll_body(
 
 
 # Real seconds a request may wait for the encoder of a job that is due: long under the
-# manual clock (nothing else moves time), a few seconds otherwise (then `processing`, 99%),
-# so that a client polling by count (v1.9: 10 polls) is not outrun by a fast clock.
-ENCODER_WAIT = {"manual": 300.0, "scaled": 5.0, "real": 5.0}
+# manual clock (nothing else moves time), otherwise under any documented client's request
+# timeout (then `processing`, 99%), so that a client polling by count (v1.9: 10 polls) or
+# every 10 s (`nemo`) is not outrun by a fast clock while a 1080p encode finishes.
+ENCODER_WAIT = {"manual": 300.0, "scaled": 15.0, "real": 15.0}
 
 
 async def settle(request: Request, render: Render) -> None:
