@@ -21,7 +21,6 @@ import resource
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -139,44 +138,38 @@ def worker_render(name: str) -> dict[str, Any]:
 
 def worker_floor(name: str) -> dict[str, Any]:
     import av
-    from av.video.frame import PictureType
 
-    from client.draft import Draft
-    from mock_server.media import render as r
+    from mock_server.draft import Draft
     from mock_server.media.frames import Yuv420
+    from mock_server.media.render import encode as enc
+    from mock_server.media.render.text import TextLayers
+    from mock_server.media.render.timeline import canvas_size
+    from mock_server.media.render.video import Compositor, video_layers
 
     started = time.perf_counter()
     draft = Draft.parse(DRAFTS[name])
-    width, height = r._canvas(draft, None, None)
+    canvas = canvas_size(draft, None, None)
     n_frames = max(1, round(draft.duration_ms * FPS / 1000))
-    layers = r._video_layers(draft, _resolve, (width, height), FPS, n_frames)
-    texts = r._text_layers(draft, (width, height), FPS, n_frames)
-    canvas, black = Yuv420.new(width, height), Yuv420.black(width, height)
+    compositor = Compositor(
+        video_layers(draft, _resolve, canvas, FPS, n_frames),
+        TextLayers(draft, canvas, FPS, n_frames),
+        canvas,
+        ring=enc.PREFETCH + 2,
+    )
     frames = []
     for i in range(n_frames):
-        image = r._compose(i, i / FPS, layers, texts, canvas, black)
-        copy = Yuv420.new(width, height)
-        copy.copy_from(image)
-        frames.append(copy.frame)
-    for layer in layers:
-        layer.close()
+        copy = Yuv420.new(*canvas)
+        copy.copy_from(compositor.picture(i))
+        frames.append(copy)
+    compositor.close()
     built = time.perf_counter() - started
 
     out = WORK / f"floor-{name}.mp4"
     cpu, started = _cpu_s(), time.perf_counter()
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height = width, height
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.thread_count = r.ENCODER_THREADS
-        stream.codec_context.gop_size = 2 * FPS
-        stream.options = dict(r.VIDEO_OPTIONS)
-        time_base = Fraction(1, FPS)
-        for i, frame in enumerate(frames):
-            frame.pict_type = PictureType.NONE
-            frame.pts = i
-            frame.time_base = time_base
-            container.mux(stream.encode(frame))
+        stream = enc.add_video_stream(container, canvas, FPS)
+        for i, picture in enumerate(frames):
+            container.mux(enc.encode_frame(stream, picture, i, FPS))
         container.mux(stream.encode(None))
     wall = time.perf_counter() - started
     return {
@@ -185,6 +178,56 @@ def worker_floor(name: str) -> dict[str, Any]:
         "frames": n_frames,
         "frames_built_s": round(built, 2),
         "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+ENCODER_CHOICES = [(p, t) for p in ("ultrafast", "superfast") for t in (1, 2, 3, 4)]
+
+
+def worker_encoders(name: str) -> dict[str, Any]:
+    """The x264 presets and thread counts the renderer could use, on the draft's first
+    90 frames (pre-built), encode only: CPU, wall and bytes of each, twice, alternating."""
+    import av
+    from av.video.frame import PictureType
+
+    from mock_server.media.frames import Yuv420
+
+    with av.open(str(_resolve(str(DRAFTS[name]["t"][0]["sg"][0]["src"])))) as source:
+        frames = []
+        for decoded in source.decode(video=0):
+            copy = Yuv420.new(decoded.width, decoded.height)
+            copy.copy_from(Yuv420.from_frame(decoded))
+            frames.append(copy.frame)
+            if len(frames) == 90:
+                break
+    out = WORK / f"enc-{name}.mp4"
+    runs: dict[str, list[tuple[float, float, int]]] = {}
+    for _ in range(2):
+        for preset, threads in ENCODER_CHOICES:
+            cpu, started = _cpu_s(), time.perf_counter()
+            with av.open(str(out), "w", format="mp4") as container:
+                stream = container.add_stream("libx264", rate=FPS)
+                stream.width, stream.height = frames[0].width, frames[0].height
+                stream.pix_fmt = "yuv420p"
+                stream.codec_context.thread_count = threads
+                stream.codec_context.gop_size = 2 * FPS
+                stream.options = {"preset": preset, "crf": "23"}
+                for i, frame in enumerate(frames):
+                    frame.pict_type = PictureType.NONE
+                    frame.pts = i
+                    container.mux(stream.encode(frame))
+                container.mux(stream.encode(None))
+            wall = time.perf_counter() - started
+            runs.setdefault(f"{preset}/{threads}", []).append(
+                (round(_cpu_s() - cpu, 3), round(wall, 3), out.stat().st_size)
+            )
+    return {
+        key: {
+            "cpu_s": median([r[0] for r in rs]),
+            "wall_s": median([r[1] for r in rs]),
+            "bytes": rs[0][2],
+        }
+        for key, rs in runs.items()
     }
 
 
@@ -204,7 +247,7 @@ def _spawn(kind: str, name: str) -> dict[str, Any]:
 
 
 def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
-    reps = reps or {"title_card": 3, "three_track": 2}
+    reps = reps or {"title_card": 5, "three_track": 3}
     out: dict[str, Any] = {"fps": FPS, "sources": prepare(), "drafts": {}}
     for name, count in reps.items():
         renders, floors = [], []
@@ -226,6 +269,11 @@ def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
             "ratio": round(render_s / floor_s, 2) if floor_s else None,
             "render_cpu_s": median([r["cpu_s"] for r in renders]),
             "floor_cpu_s": median([f["cpu_s"] for f in floors]),
+            "cpu_ratio": round(
+                (median([r["cpu_s"] for r in renders]) or 0.0)
+                / (median([f["cpu_s"] for f in floors]) or 1.0),
+                2,
+            ),
             "render_peak_rss_mb": max(r["peak_rss_mb"] for r in renders),
             "floor_peak_rss_mb": max(f["peak_rss_mb"] for f in floors),
             "bytes": renders[0]["bytes"],
@@ -233,16 +281,19 @@ def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
         log(
             f"render {name}: {out['drafts'][name]['render_wall_s']} vs floor {out['drafts'][name]['floor_wall_s']}"
         )
+    out["encoders"] = _spawn("encoders", "title_card")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--worker", choices=("render", "floor"))
+    parser.add_argument("--worker", choices=("render", "floor", "encoders"))
     parser.add_argument("--draft", choices=sorted(DRAFTS))
     args = parser.parse_args()
     if args.worker:
-        fn = worker_render if args.worker == "render" else worker_floor
+        fn = {"render": worker_render, "floor": worker_floor, "encoders": worker_encoders}[
+            args.worker
+        ]
         print(json.dumps(fn(args.draft)))
         return
     print(json.dumps(run(), indent=2))

@@ -24,12 +24,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import http_load, inprocess, install, render_bench, report, sse_streams, startup
+from benchmarks import (
+    http_load,
+    inprocess,
+    install,
+    render_bench,
+    report,
+    sse_streams,
+    startup,
+    stores,
+)
 from benchmarks import suite as test_suite
 from benchmarks.common import BENCH, ROOT, CpuShare, load_average, log, machine
 from benchmarks.servers import Captured
 
-SECTIONS = ("http", "startup", "sse", "inprocess", "render", "suite")
+SECTIONS = ("http", "startup", "sse", "inprocess", "render", "suite", "stores")
 PEERS = ("wiremock", "prism", "mockoon")
 
 
@@ -55,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     sections = [s for s in (args.only or SECTIONS) if s not in args.skip]
     if args.skip_test_suite and "suite" in sections:
         sections.remove("suite")
-    needs_peers = bool(args.peers) and ("http" in sections or "startup" in sections)
-    needs_wrk = "http" in sections
+    needs_peers = bool(args.peers) and bool({"http", "startup", "stores"} & set(sections))
+    needs_wrk = bool({"http", "stores"} & set(sections))
     results: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
         "started_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -111,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         reps = {"title_card": 1} if args.quick else None
         return render_bench.run(reps)
 
+    def store_variants() -> Any:
+        if args.quick:
+            quick = http_load.LoadConfig(duration=2, runs=1, warmup=0.5, jvm_warmup=2)
+            return stores.run(quick, counts=(1, 2))
+        return stores.run(http_load.LoadConfig(duration=5, runs=2, warmup=1), counts=(1, 2, 4))
+
     runners: dict[str, Callable[[], Any]] = {
         "http": http,
         "startup": start,
@@ -118,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "inprocess": inproc,
         "render": render,
         "suite": test_suite.run,
+        "stores": store_variants,
     }
     for name in sections:
         log(f"== {name}")

@@ -56,6 +56,16 @@ def serve(
     token_expiry: Annotated[str | None, typer.Option(help="7d | never")] = None,
     events: Annotated[str | None, typer.Option(help="adk | typed")] = None,
     heartbeat: Annotated[str | None, typer.Option(help="empty | json | comment")] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="memory:// | sqlite:///fake.db | redis://host:6379/0 [env NEMO_FAKE_STORE]"
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, envvar="NEMO_FAKE_WORKERS", help="processes (needs a shared store)"),
+    ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the fake on HOST:PORT. Every option is also a NEMO_FAKE_<OPTION> variable."""
@@ -75,12 +85,16 @@ def serve(
         "token_expiry": token_expiry,
         "events": events,
         "heartbeat": heartbeat,
+        "store": store,
     }
     try:
         config = FakeConfig.from_env(**quick_clock(overrides))
     except ValueError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
+    if workers > 1:
+        _serve_workers(config, host, port, workers, log_level)
+        return
     sock, url = _bind(host, port)
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, {clock_banner(fake.clock)})")
@@ -112,6 +126,42 @@ def clock_banner(clock: Clock) -> str:
     return f"clock scaled {1 / clock.time_scale:g}x faster than real; --clock real for live timing"
 
 
+def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_level: str) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    from uvicorn.supervisors import Multiprocess
+
+    from mock_server.domain.stores import default_data_dir
+    from mock_server.workers import CONFIG_ENV
+
+    if config.store == "memory://":
+        typer.echo(
+            "--workers needs a shared store: --store sqlite:///fake.db or redis://host:6379/0",
+            err=True,
+        )
+        raise typer.Exit(2)
+    own_dir = None
+    if config.data_dir is None and default_data_dir(config.store) is None:
+        # every worker must find every upload and render: one directory for all
+        own_dir = tempfile.mkdtemp(prefix="nemo-fake-")
+        config = config.patched({"data_dir": own_dir})
+    sock, url = _bind(host, port)
+    typer.echo(
+        f"nemo-fake listening on {url} (seed {config.seed}, clock {config.clock_mode}, "
+        f"{workers} workers on {config.store.split('://')[0]})"
+    )
+    typer.echo(f"export NEMO_API_URL={url}")
+    try:
+        os.environ[CONFIG_ENV] = config.model_dump_json()  # what each worker builds its fake from
+        uv = _uvicorn_config("mock_server.workers:app", log_level, factory=True, workers=workers)
+        Multiprocess(uv, sockets=[sock]).run()
+    finally:
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
+
+
 # --- record / replay / verify / import-har (mock_server/recording)
 
 
@@ -126,7 +176,7 @@ def _bind(host: str, port: int) -> tuple[Any, str]:
     return sock, url_of(host, sock)
 
 
-def _uvicorn_config(asgi: Any, log_level: str) -> Any:
+def _uvicorn_config(asgi: Any, log_level: str, **extra: Any) -> Any:
     """uvicorn's settings for the fake, the proxy and the replay server: its own logging
     with every line passed through the secrets mask (the access log prints request
     targets, `?token=…` included)."""
@@ -145,6 +195,7 @@ def _uvicorn_config(asgi: Any, log_level: str) -> Any:
         log_config=logging_config,
         lifespan="off",
         access_log=_access_log(log_level),
+        **extra,
     )
 
 

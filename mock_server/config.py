@@ -36,6 +36,18 @@ class FakeConfig(BaseModel):
 
     # --- where things live
     data_dir: str | None = Field(None, description="uploads and renders (default: a temp dir)")
+    store: str = Field(
+        "memory://",
+        description="where state lives: memory:// (one process), sqlite:///fake.db "
+        "(survives restarts), redis://host:port/db (several workers and hosts)",
+        pattern=r"^(memory://|sqlite:///.+|rediss?://.+)$",
+    )
+    worker_stale_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="shared stores: wall seconds after which a silent worker counts as dead "
+        "(its renders are encoded by another, its running turns' credits released)",
+    )
     public_url: str | None = Field(
         None, description="base URL put in cdn_url/outputUrl (default: the request's own)"
     )

@@ -75,6 +75,17 @@ class Faults:
         self._count = 0
         self.seed = seed
 
+    def _changed(self) -> None:
+        """Called after the list changes (a shared store publishes it to other workers)."""
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def replace(self, faults: list[Fault], count: int) -> None:
+        with self._lock:
+            self._faults, self._count = faults, count
+
     def add(self, spec: FaultSpec | dict[str, Any] | None = None, **fields: Any) -> Fault:
         if not isinstance(spec, FaultSpec):
             spec = FaultSpec.model_validate({**(spec or {}), **fields})
@@ -82,17 +93,21 @@ class Faults:
             self._count += 1
             fault = Fault(id=f"flt_{self._count}", spec=spec)
             self._faults.append(fault)
-            return fault
+        self._changed()
+        return fault
 
     def remove(self, fault_id: str) -> bool:
         with self._lock:
             before = len(self._faults)
             self._faults = [f for f in self._faults if f.id != fault_id]
-            return len(self._faults) != before
+            removed = len(self._faults) != before
+        self._changed()
+        return removed
 
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+        self._changed()
 
     def list(self) -> list[Fault]:
         with self._lock:

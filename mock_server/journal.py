@@ -71,6 +71,14 @@ class JournalEntry:
             self._response_body = json_of(raw)
             self._code = code_of(self._response_body)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JournalEntry:
+        """An entry read back from a shared store's log (see mock_server.sharing)."""
+        fields = {k: v for k, v in data.items() if k not in ("code", "response_body")}
+        entry = cls(**fields)
+        entry._code, entry._response_body = data.get("code"), data.get("response_body")
+        return entry
+
     def to_dict(self) -> dict[str, Any]:
         self._parse()
         return {
@@ -140,20 +148,24 @@ class Journal:
             self._entries.append(entry)
             return entry
 
+    def done(self, entry: JournalEntry) -> None:
+        """Called once the entry's response is complete (a shared store writes it out)."""
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    @staticmethod
+    def _matches(entry: JournalEntry, method: str | None, path: str | None) -> bool:
+        return (method is None or entry.method == method.upper()) and (
+            path is None or fnmatchcase(entry.path, path)
+        )
 
     def entries(
         self, method: str | None = None, path: str | None = None, limit: int | None = None
     ) -> list[JournalEntry]:
         with self._lock:
-            found = [
-                e
-                for e in self._entries
-                if (method is None or e.method == method.upper())
-                and (path is None or fnmatchcase(e.path, path))
-            ]
+            found = [e for e in self._entries if self._matches(e, method, path)]
         return found[-limit:] if limit else found
 
     def __len__(self) -> int:

@@ -32,13 +32,19 @@ class MediaRenderBackend:
         self._jobs: dict[str, Future[RenderInfo]] = {}
         self._lock = threading.Lock()
 
+    def output(self, render: Render) -> tuple[str, Path]:
+        """The render's cache key and output file: identical renders share one file."""
+        width, height = self._canvas(render)
+        fmt = str(render.output.get("format", "mp4"))
+        key = render_key(render.draft, {**render.output, "canvas": [width, height]})
+        return key, self.out_dir / f"{key}.{fmt}"
+
     def start(self, render: Render) -> None:
         sources = self.assets.sources(render.draft, render.user_id, render.session_id)
         pending = {src: self.assets.ensure(media) for src, media in sources.items()}
         width, height = self._canvas(render)
         fmt = str(render.output.get("format", "mp4"))
-        key = render_key(render.draft, {**render.output, "canvas": [width, height]})
-        out = self.out_dir / f"{key}.{fmt}"
+        key, out = self.output(render)
 
         def job() -> RenderInfo:
             assets = {}

@@ -123,13 +123,17 @@ class Renders:
             return "failed", _progress(render.duration * 0.9, render.duration)
         if render.artifact is None and render.artifact_error is None:
             self.backend.check(render)
+            if render.artifact is not None or render.artifact_error is not None:
+                self.ctx.store.put_render(render)  # what the encoder said, for every worker
         if render.artifact_error is not None:
             return "failed", 99
         if render.artifact is None:
             return "processing", 99  # API time is up but the encoder is not: keep waiting
-        # Render time is API time: the job completed when it was due, however long the
-        # real encoder made the poll wait (ARCHITECTURE.md, "Render time is API time").
-        render.ready_at = render.submitted_at + render.duration
+        if render.ready_at is None:
+            # Render time is API time: the job completed when it was due, however long
+            # the real encoder made the poll wait (ARCHITECTURE.md, "Render time is API time").
+            render.ready_at = render.submitted_at + render.duration
+            self.ctx.store.put_render(render)
         return "completed", 100
 
     def awaiting_encoder(self, render: Render) -> Future[Any] | None:

@@ -1,10 +1,9 @@
 """The domain facade: one object holding the services, used by the HTTP layer, the agent
-and the Python API alike. One lock serialises state changes, so a test thread driving
-the Python API and the server's event loop never race."""
+and the Python API alike. The store's lock serialises state changes, so a test thread driving
+the Python API, the server's event loop and (with a shared store) other workers never race."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from mock_server.clock import Clock
@@ -28,10 +27,10 @@ class NemoService:
         backend: RenderBackend,
         store: Store | None = None,
     ) -> None:
-        self.lock = threading.RLock()
-        self.ctx = Context(
-            config=config, clock=clock, store=store or MemoryStore(), data_dir=data_dir
-        )
+        store = store or MemoryStore()
+        self.lock = store.lock
+        self.read_lock = store.read_lock
+        self.ctx = Context(config=config, clock=clock, store=store, data_dir=data_dir)
         self.accounts = Accounts(self.ctx)
         self.ledger = Ledger(self.ctx)
         self.sessions = Sessions(self.ctx)

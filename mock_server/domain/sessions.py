@@ -39,6 +39,11 @@ class Sessions:
         return session
 
     def apply_due(self, session: Session) -> None:
+        store = self.ctx.store
+        if store.shared:
+            store.session(session.session_id)  # refresh in place: another worker wrote it
+            if not getattr(store.lock, "exclusive", True):
+                return  # a read: the worker that planned the turn lands its effects
         now = self.ctx.clock.now()
         for turn in session.turns:
             for effect in turn.effects:

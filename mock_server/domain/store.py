@@ -3,15 +3,30 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import defaultdict
+from contextlib import AbstractContextManager
+from typing import Any
 
 from mock_server.domain.model import Account, Hold, MediaFile, Render, Session, Token
 
 
 class Store(ABC):
+    # `shared`: other processes see this store's records (SQLite, Redis); then the fake
+    # also keeps its configuration, faults, clock and journal in it (stores.shared).
+    shared = False
+    # Held around every read-modify-write: re-entrant, and across processes when shared.
+    lock: AbstractContextManager[Any]
+    # Held around reads that change nothing: the same lock in memory; with a shared store
+    # only this process's (other workers' writes land whole, so a read never sees half).
+    read_lock: AbstractContextManager[Any]
+
     @abstractmethod
     def clear(self) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 - only stores holding connections need it
+        pass
 
     # accounts and tokens
     @abstractmethod
@@ -58,6 +73,7 @@ class Store(ABC):
 
 class MemoryStore(Store):
     def __init__(self) -> None:
+        self.lock = self.read_lock = threading.RLock()
         self.clear()
 
     def clear(self) -> None:

@@ -45,6 +45,7 @@ class JournalFaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.fake.sync()  # what other workers on a shared store changed (no-op in memory)
         if scope["path"].startswith(ADMIN_PREFIX):
             # the admin API is neither journaled nor faulted, but observers still see it
             await self.app(
@@ -90,6 +91,7 @@ class JournalFaultMiddleware:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if entry.body is None and request_body:
                 entry.body = _summarise(bytes(request_body), content_type)
+            self.fake.journal.done(entry)
 
     def _notify(self, scope: Scope, entry: JournalEntry, body: bytes) -> None:
         self._emit(scope, entry.status, entry.response_headers, body, entry.fault_id is not None)

@@ -21,7 +21,7 @@ def fake_of(request: Request) -> Fake:
 
 def authenticate(request: Request) -> Account:
     fake = fake_of(request)
-    with fake.service.lock:
+    with fake.service.read_lock:
         account = fake.service.accounts.authenticate(request.headers.get("authorization"))
     entry = request.scope.get("nemo.journal")
     if entry is not None:

@@ -47,7 +47,7 @@ async def state(request: Request, user: str, session_id: str) -> Response:
     """`me`, or (before v1.0) the caller's own user id in the path."""
     account = authenticate_as(request, user, session_id)
     fake = fake_of(request)
-    with fake.service.lock:
+    with fake.service.read_lock:
         session = fake.service.sessions.get(account, session_id)
         return ok(fake.service.sessions.state_view(session))
 
@@ -56,7 +56,7 @@ async def state(request: Request, user: str, session_id: str) -> Response:
 async def credits(request: Request) -> Response:
     account = authenticate(request)
     fake = fake_of(request)
-    with fake.service.lock:
+    with fake.service.read_lock:
         for session in fake.service.store.sessions_of(account.user_id):
             fake.service.sessions.apply_due(session)  # settle turns that finished meanwhile
         return ok(fake.service.ledger.balance(account))

@@ -1,15 +1,16 @@
 """Deterministic generated media for the fake agent: video clips and background music.
 
-`make_clip` writes a real H.264 (yuv420p) MP4 without an audio track: a scrolling
-colour field, two soft orbs on Lissajous paths and the prompt text. Colours, scroll speed
-and direction and the orbs' paths all derive from sha256(seed, prompt), so different
-prompts look different and the same (prompt, seed, size, seconds, fps) gives byte-identical
-files with the same PyAV/FFmpeg build (x264 runs with a fixed thread count and is
-deterministic by default; the MP4 muxer writes no wall-clock time).
+`make_clip` writes a real H.264 (yuv420p) MP4 without an audio track: a picture of what
+the prompt describes (`scene.py`: time of day, weather, mountains, water, city, forest…,
+graded by the prompt's style words), with the camera drifting slowly sideways and the
+water, rain, snow or stars moving. Everything derives from (prompt, seed), so the same
+(prompt, seed, size, seconds, fps) gives byte-identical files with the same PyAV/FFmpeg
+build (x264 runs with a fixed thread count and is deterministic by default; the MP4 muxer
+writes no wall-clock time).
 
-Speed: the background is rendered once with numpy (periodic in x) and each frame is a
-slice of it; orbs and text are pre-rendered RGBA overlays blended over their bounding
-box in yuv420p. No per-frame Pillow work, no per-frame colour conversion.
+Speed: the scene is painted with numpy a few times (once per phase of its moving parts),
+each converted to yuv420p once; each frame is a slice of one of them. No per-frame
+painting, no per-frame colour conversion.
 
 `make_bgm` writes AAC in an M4A container (or MP3 / ADTS AAC / WAV when `out` ends in
 .mp3 / .aac / .wav): 48 kHz stereo, a chord progression with bass and, for rhythmic
@@ -18,7 +19,6 @@ styles, kick and hat, all from numpy with a seeded generator.
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 import math
 from fractions import Fraction
@@ -28,77 +28,30 @@ import av
 import av.container
 import numpy as np
 
-from mock_server.media.frames import F32, U8, Overlay, Yuv420, fit_canvas, text_overlay
+from mock_server.media import grade
+from mock_server.media.frames import F32, U8, Yuv420, fit_canvas
 from mock_server.media.probe import MediaInfo, probe
+from mock_server.media.scene import painter
 
 ENCODER_THREADS = 2  # fixed: x264 output depends on its thread count
 SAMPLE_RATE = 48000
 
 
-class _Params:
-    """Everything visual that derives from (prompt, seed)."""
-
-    def __init__(self, prompt: str, seed: int) -> None:
-        digest = hashlib.sha256(f"{seed}\x00{prompt}".encode()).digest()
-        self.bytes = digest
-
-        def unit(i: int) -> float:
-            return digest[i] / 255.0
-
-        base = unit(0)
-        self.colors = [
-            _hsv(base, 0.65 + 0.3 * unit(1), 0.55 + 0.35 * unit(2)),
-            _hsv(base + 0.25 + 0.25 * unit(3), 0.6 + 0.3 * unit(4), 0.35 + 0.4 * unit(5)),
-            _hsv(base + 0.55 + 0.2 * unit(6), 0.5 + 0.4 * unit(7), 0.25 + 0.3 * unit(8)),
-        ]
-        self.orb_colors = [
-            _hsv(base + 0.5, 0.3 + 0.4 * unit(9), 0.95),
-            _hsv(base + 0.15 + 0.2 * unit(10), 0.4 + 0.4 * unit(11), 0.9),
-        ]
-        self.tilt = 1.5 * (unit(12) - 0.5)  # stripes' slope
-        self.waves = 1 + digest[13] % 3  # stripes across the width
-        self.scroll_period = 4.0 + 8.0 * unit(14)  # seconds for one full width
-        self.direction = 1 if digest[15] & 1 else -1
-        self.phases = [2 * math.pi * unit(16 + i) for i in range(8)]
-        self.periods = [2.5 + 5.0 * unit(24 + i) for i in range(4)]
+_PHASES = 8  # pictures of the moving parts (ripples, rain, snow, stars), looped
+_PHASE_SECONDS = 1.6  # one loop through them
+_PAN_SECONDS = 12.0  # one drift across the scene and back
 
 
-def _hsv(h: float, s: float, v: float) -> tuple[int, int, int]:
-    r, g, b = colorsys.hsv_to_rgb(h % 1.0, min(1.0, s), min(1.0, v))
-    return round(r * 255), round(g * 255), round(b * 255)
+def _even(value: float) -> int:
+    return int(value) // 2 * 2
 
 
-def _background(p: _Params, width: int, height: int) -> Yuv420:
-    """A colour field periodic in x with period `width`, returned twice as wide so any
-    horizontal offset is a plain slice."""
-    u = np.arange(width, dtype=np.float32)[None, :] / width
-    v = np.arange(height, dtype=np.float32)[:, None] / height
-    c0, c1, c2 = (np.asarray(c, np.float32) for c in p.colors)
-    m = 0.5 + 0.5 * np.cos(2 * np.pi * (p.waves * u + p.tilt * v) + p.phases[0])
-    m2 = 0.5 + 0.5 * np.cos(2 * np.pi * (u + 0.5 * v) + p.phases[1])
-    mix = m[..., None] * c0 + (1 - m[..., None]) * c1
-    mix = mix * (1 - 0.45 * v[..., None]) + c2 * (0.45 * v[..., None])
-    mix = mix * (0.8 + 0.2 * m2[..., None])
-    rgb = np.clip(mix, 0, 255).astype(np.uint8)
-    single = Yuv420.from_rgb(np.ascontiguousarray(rgb))
-    double = Yuv420.new(width * 2, height)
-    for dst, src in ((double.y, single.y), (double.u, single.u), (double.v, single.v)):
-        dst[:, : src.shape[1]] = src
-        dst[:, src.shape[1] :] = src
-    return double
-
-
-def _orb(radius: int, color: tuple[int, int, int]) -> U8:
-    size = 2 * radius
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-    d = np.hypot(xx - radius + 0.5, yy - radius + 0.5) / radius
-    alpha = np.clip(1.0 - d, 0.0, 1.0) ** 0.6 * 0.85
-    highlight = np.clip(1.0 - np.hypot(xx - radius * 0.7, yy - radius * 0.7) / radius, 0, 1)
-    rgb = np.asarray(color, np.float32)[None, None, :] * (0.75 + 0.25 * highlight[..., None])
-    rgba = np.empty((size, size, 4), np.uint8)
-    rgba[..., :3] = np.clip(rgb + 60 * highlight[..., None], 0, 255).astype(np.uint8)
-    rgba[..., 3] = (alpha * 255).astype(np.uint8)
-    return rgba
+def _picture(rgb: U8, filters: tuple[str, ...]) -> Yuv420:
+    """An RGB painting as yuv420p, with the prompt's style grade."""
+    picture = Yuv420.from_rgb(rgb)
+    for name in filters:
+        grade.FILTERS[name](picture)
+    return picture
 
 
 def make_clip(
@@ -118,21 +71,12 @@ def make_clip(
     width, height = fit_canvas(width, height)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    p = _Params(prompt, seed)
     frames = max(1, round(seconds * fps))
-    background = _background(p, width, height)
-    radius = max(4, int(min(width, height) * 0.12))
-    orbs = [Overlay(_orb(radius, c)) for c in p.orb_colors]
-    caption = prompt.strip() or f"seed {seed}"
-    text = text_overlay(
-        caption,
-        (width, height),
-        size=max(10, round(min(width, height) * 0.06)),
-        pos="bottom",
-        max_lines=3,
-    )
+    pan = _even(width * 0.08)  # the camera drifts sideways across a slightly wider scene
+    scene, paint = painter(prompt, seed, width + pan, height)
+    count = _PHASES if scene.animated else 1
+    phases = [_picture(paint.frame(k / count), scene.filters) for k in range(count)]
     canvas = Yuv420.new(width, height)
-    shift_per_frame = p.direction * width / (p.scroll_period * fps)
 
     with av.open(str(out), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
@@ -143,19 +87,11 @@ def make_clip(
         stream.options = {"preset": "ultrafast", "crf": "26"}
         for i in range(frames):
             t = i / fps
-            offset = round(i * shift_per_frame) % width // 2 * 2
-            canvas.y[:] = background.y[:, offset : offset + width]
-            canvas.u[:] = background.u[:, offset // 2 : offset // 2 + width // 2]
-            canvas.v[:] = background.v[:, offset // 2 : offset // 2 + width // 2]
-            for k, orb in enumerate(orbs):
-                cx = width / 2 + (width / 2 - radius) * math.sin(
-                    2 * math.pi * t / p.periods[2 * k] + p.phases[2 + 2 * k]
-                )
-                cy = height / 2 + (height / 2 - radius) * math.sin(
-                    2 * math.pi * t / p.periods[2 * k + 1] + p.phases[3 + 2 * k]
-                )
-                orb.apply(canvas, int(cx) - radius, int(cy) - radius)
-            text.apply(canvas)
+            phase = phases[int(t * len(phases) / _PHASE_SECONDS) % len(phases)]
+            offset = _even(pan * (0.5 - 0.5 * math.cos(2 * math.pi * t / _PAN_SECONDS)))
+            canvas.y[:] = phase.y[:, offset : offset + width]
+            canvas.u[:] = phase.u[:, offset // 2 : offset // 2 + width // 2]
+            canvas.v[:] = phase.v[:, offset // 2 : offset // 2 + width // 2]
             frame = canvas.to_frame()
             frame.pts = i
             frame.time_base = Fraction(1, fps)

@@ -155,3 +155,27 @@ def test_an_uploaded_clip_appears_in_the_export(world: Any, tmp_path: Path) -> N
     black = frames[5].reshape(-1, 3).mean(axis=0)  # t = 0.17 s, before it
     assert red[0] > 180 and red[1] < 70 and red[2] < 70, red
     assert black.max() < 20, black
+
+
+def test_a_generated_clip_shows_its_prompt(world: Any, tmp_path: Path) -> None:
+    """The seeds' example: the export of a generated sunset over a mountain lake shows a
+    warm sky above a dark ridge, and water below that mirrors them."""
+    fake, http, auth, sid = world
+    text = "generate a 4-second video of a sunset over a mountain lake"
+    run = {"session_id": sid, "new_message": {"parts": [{"text": text}]}}
+    with http.stream("POST", "/run_sse", headers=auth, json=run) as stream:
+        for _ in stream.iter_lines():
+            pass
+    draft = http.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=auth).json()["data"][
+        "state"
+    ]["draft"]
+    draft["t"] = [t for t in draft["t"] if t["tt"] == 0]  # the picture alone, no title
+    frame = frames_rgb(export(fake, http, auth, sid, draft, "render_lake", tmp_path / "l.mp4"))[0]
+    height = frame.shape[0]
+    horizon = int(height * 0.58)
+    r, g, b = frame[: height // 4].reshape(-1, 3).mean(axis=0)
+    assert r > g > b and r > 150  # a warm sky
+    assert frame[horizon - height // 12 : horizon].mean() < 70  # the mountains' dark band
+    rows = np.arange(horizon + 2, height)
+    water, mirrored = frame[rows].mean(axis=(1, 2)), frame[2 * horizon - rows - 1].mean(axis=(1, 2))
+    assert np.corrcoef(water, mirrored)[0, 1] > 0.8  # the lake reflects what is above it

@@ -61,22 +61,12 @@ def test_other_prompt_or_seed_looks_different(
     assert _diff(fa, fb) > 10  # visibly different, not just a few pixels of text
 
 
-def _text_pixels(frame: np.ndarray[Any, Any]) -> tuple[int, int]:
-    """(near-white, near-black) pixel counts: glyphs and their outline. The generated
-    backgrounds are saturated mid-tones, so neither occurs without text."""
-    return int((frame.min(axis=2) > 200).sum()), int((frame.max(axis=2) < 40).sum())
-
-
-def test_prompt_text_is_drawn(tmp_path: Path, decode: Any) -> None:
+def test_the_prompt_is_not_written_on_the_picture(tmp_path: Path, decode: Any) -> None:
+    """The picture shows the scene; the title track, not the clip, carries text."""
     make_clip(tmp_path / "a.mp4", prompt="WWWWWWWWWW", seed=1, width=320, height=180, seconds=0.1)
-    make_clip(tmp_path / "b.mp4", prompt="x", seed=1, width=320, height=180, seconds=0.1)
-    long_caption = decode(tmp_path / "a.mp4").frames[0]
-    short_caption = decode(tmp_path / "b.mp4").frames[0]
-    white, dark = _text_pixels(long_caption[100:170])  # the caption sits low in the frame
-    assert white > 50 and dark > 100
-    assert _text_pixels(long_caption[:90]) == (0, 0)  # nothing text-like above it
-    short_white, short_dark = _text_pixels(short_caption[100:170])
-    assert short_white < white / 4 and short_dark < dark / 4
+    low = decode(tmp_path / "a.mp4").frames[0][100:170]  # where a caption used to sit
+    assert int((low.min(axis=2) > 200).sum()) == 0  # no white glyphs on the hills
+    assert int((low.max(axis=2) < 40).sum()) == 0  # nor their dark outline
 
 
 @pytest.mark.parametrize(
