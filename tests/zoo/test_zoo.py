@@ -4,7 +4,7 @@ Each ends as its document lets it: the MP4 downloaded, or the documented refusal
 step where the client omits something required. README "The client zoo" is this table.
 
 The only setting changed from a fresh `make serve` is `media_max_side` (pixels only,
-nothing on the wire) so that ten real encodes fit in `make test`; the clients wait
+nothing on the wire) so that its real encodes fit in `make test`; the clients wait
 between polls as their documents say, in the quick clock's seconds (0.01 real s each).
 """
 
