@@ -108,6 +108,11 @@ def build_app(fake: Fake) -> FastAPI:
         # so routing, 404/405 and redirects are the same.
         app.router.routes.extend(_plain(route) for route in module.router.routes)
 
+    # The inspector's pages (/_fake/ui) and the landing page `/`: plain Starlette routes.
+    from mock_server.inspector.routes import routes as inspector_routes
+
+    app.router.routes.extend(inspector_routes())
+
     # The hand-written contract is the OpenAPI document the fake serves.
     app.openapi = load_contract  # type: ignore[method-assign]
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 # own poll interval. FakeConfig keeps `real` (tests and the Python API choose explicitly).
 QUICK_TIME_SCALE = 0.01
 
+# Seconds Ctrl-C waits for open responses: an inspector tab's live feed never ends by itself.
+SHUTDOWN_GRACE = 3
 
 app = typer.Typer(
     help="nemo-fake: a faithful local fake of the NemoVideo API.", no_args_is_help=True
@@ -99,6 +101,7 @@ def serve(
     fake = Fake(config)
     typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, {clock_banner(fake.clock)})")
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     server = uvicorn.Server(_uvicorn_config(build_app(fake), log_level))
     try:
         server.run(sockets=[sock])
@@ -195,6 +198,7 @@ def _uvicorn_config(asgi: Any, log_level: str, **extra: Any) -> Any:
         log_config=logging_config,
         lifespan="off",
         access_log=_access_log(log_level),
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
         **extra,
     )
 
@@ -314,6 +318,7 @@ def replay(
         f"nemo-fake replay: {url} serving {count} interaction(s) from {cassette} (speed {speed:g})"
     )
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     try:
         _run_uvicorn(replay_app, sock, log_level)
     finally:
@@ -343,6 +348,9 @@ def verify(
     media: Annotated[
         list[Path] | None, typer.Option(help="folders with the recorded upload files (by sha256)")
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="also write the report as a web page to this file")
+    ] = None,
 ) -> None:
     """Drift report: replay each cassette's requests against the fake and compare responses."""
     from rich.console import Console
@@ -368,6 +376,10 @@ def verify(
         for path in cassettes
     ]
     print_reports(reports, Console())
+    if html is not None:
+        from mock_server.inspector.report import write_drift_html
+
+        typer.echo(f"drift report written to {write_drift_html(reports, html)}")
     if any(r.error for r in reports):
         raise typer.Exit(2)
     if any(r.drift for r in reports):

@@ -12,6 +12,10 @@ from typing import Any
 
 from nemo_protocol.secrets import mask_text
 
+# A stream's writes kept per journal entry (a 300 s turn is about 30 writes, 15 KB).
+MAX_FRAMES = 2000
+MAX_FRAME_BYTES = 256 * 1024
+
 
 @dataclass
 class JournalEntry:
@@ -31,6 +35,9 @@ class JournalEntry:
     completed: bool = False
     response_headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # A stream's body writes as sent: (API time, text, secrets masked), for the inspector.
+    frames: list[tuple[float, str]] | None = None
+    frame_bytes: int = 0
     # `code` and `response_body` (properties below) are parsed from the raw JSON response on
     # first read: the request path only keeps the bytes, which the garbage collector never
     # has to walk, instead of 10,000 parsed bodies.
@@ -108,6 +115,17 @@ def json_of(body: bytes) -> Any:
         return json.loads(mask_text(body.decode()))
     except ValueError:
         return None
+
+
+def add_frame(entry: JournalEntry, at: float, chunk: bytes) -> None:
+    """Keep one SSE body write of a stream (the first MAX_FRAMES of each)."""
+    if entry.frames is None:
+        entry.frames = []
+    if len(entry.frames) < MAX_FRAMES and entry.frame_bytes + len(chunk) <= MAX_FRAME_BYTES:
+        entry.frame_bytes += len(chunk)
+        entry.frames.append((at, mask_text(chunk.decode("utf-8", "replace"))))
+    else:
+        entry.extra["frames_truncated"] = True
 
 
 def code_of(data: Any) -> int | None:

@@ -66,6 +66,14 @@ class Store(ABC):
     @abstractmethod
     def render(self, render_id: str) -> Render | None: ...
 
+    # everything, for the inspector's overview (mock_server/inspector)
+    @abstractmethod
+    def all_accounts(self) -> list[Account]: ...
+    @abstractmethod
+    def all_sessions(self) -> list[Session]: ...
+    @abstractmethod
+    def all_renders(self) -> list[Render]: ...
+
     # per-scope counters, for interleaving-independent id derivation
     @abstractmethod
     def next_count(self, scope: str) -> int: ...
@@ -130,6 +138,15 @@ class MemoryStore(Store):
 
     def render(self, render_id: str) -> Render | None:
         return self._renders.get(render_id)
+
+    def all_accounts(self) -> list[Account]:
+        return list(self._accounts.values())
+
+    def all_sessions(self) -> list[Session]:
+        return list(self._sessions.values())
+
+    def all_renders(self) -> list[Render]:
+        return list(self._renders.values())
 
     def next_count(self, scope: str) -> int:
         self._counters[scope] += 1

@@ -31,6 +31,7 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from mock_server.recording.matching import Links, match
 from mock_server.recording.redact import BASE_URL_PLACEHOLDER, PLACEHOLDER_RE, placeholder_kind
 
 ADMIN_PREFIX = "/_replay/"
+INSPECTOR_PREFIX = "/_fake/ui"  # the inspector's replay pages (mock_server/inspector/replay.py)
 MAX_FILLER = 64 * 1024 * 1024
 REPEATABLE = {"GET", "HEAD"}
 
@@ -84,6 +86,12 @@ class ReplayApp:
             self.cursor = 0
             self.served: list[dict[str, Any]] = []
             self.misses: list[dict[str, Any]] = []
+
+    @cached_property
+    def inspector(self) -> Any:
+        from mock_server.inspector.replay import replay_inspector
+
+        return replay_inspector(self)
 
     @property
     def unused(self) -> list[int]:
@@ -258,6 +266,9 @@ class ReplayApp:
             await _lifespan(receive, send)
             return
         if scope["type"] != "http":
+            return
+        if scope["path"].startswith(INSPECTOR_PREFIX):
+            await self.inspector(scope, receive, send)
             return
         headers = filter_headers(scope["headers"], {"host", "content-length"})
         base = _base(scope)

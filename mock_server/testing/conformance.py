@@ -25,7 +25,8 @@ from nemo_protocol import sse
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
-META_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}  # the contract itself, its UI
+META_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/"}  # the contract, its UI
+INSPECTOR_PATHS = "/_fake/ui"  # the inspector's pages: a UI, outside the API contract
 
 
 @cache
@@ -75,7 +76,7 @@ class ContractChecker:
             )
 
     def check(self, exchange: Exchange) -> list[str]:
-        if exchange.path in META_PATHS:
+        if exchange.path in META_PATHS or exchange.path.startswith(INSPECTOR_PATHS):
             return []
         operation = operation_for(exchange.method, exchange.path)
         if operation is None:

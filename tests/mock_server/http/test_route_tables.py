@@ -30,12 +30,22 @@ def test_the_table_at_the_top_lists_the_routers_routes(name: str) -> None:
     ]
 
 
+def test_inspector_table_lists_its_routes() -> None:
+    from mock_server.inspector import routes as inspector
+
+    table = [
+        m.group("path") for line in (inspector.__doc__ or "").splitlines() if (m := ROW.match(line))
+    ]
+    assert table == [getattr(r, "path", None) for r in inspector.routes()]
+
+
 def test_every_route_of_the_app_comes_from_a_table(fake: Fake) -> None:
     """No route is mounted that no table lists (FastAPI's own docs pages aside)."""
+    modules = [f"mock_server.http.{name}" for name in ROUTERS] + ["mock_server.inspector.routes"]
     listed = {
         (m.group("path"))
-        for name in ROUTERS
-        for line in (importlib.import_module(f"mock_server.http.{name}").__doc__ or "").splitlines()
+        for name in modules
+        for line in (importlib.import_module(name).__doc__ or "").splitlines()
         if (m := ROW.match(line))
     }
     app = build_app(fake)

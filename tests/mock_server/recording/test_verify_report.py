@@ -69,7 +69,13 @@ def test_a_changed_field_type_is_drift(tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(
         cli,
-        ["verify", str(target), str(CASSETTES / "render_poll_shapes.json")],
+        [
+            "verify",
+            str(target),
+            str(CASSETTES / "render_poll_shapes.json"),
+            "--html",
+            str(tmp_path / "drift.html"),
+        ],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 1, result.output
@@ -78,6 +84,9 @@ def test_a_changed_field_type_is_drift(tmp_path: Path) -> None:
         and "$.data.available" in result.output
         and "no drift" in result.output
     )
+    page = (tmp_path / "drift.html").read_text()  # the same report as a page
+    assert "1 with drift" in page and page.count('class="diff-drift"') == 1
+    assert "$.data.available" in page and "render_poll_shapes.json" in page
 
 
 def test_a_changed_stream_is_drift(tmp_path: Path) -> None:
