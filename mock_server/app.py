@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mock_server import __version__
+from mock_server import __version__, gateway
 from mock_server.config import FakeConfig
 from mock_server.domain.errors import FakeError
 from mock_server.fake import Fake
@@ -98,6 +98,7 @@ def build_app(fake: Fake) -> FastAPI:
         routes_render,
         routes_media,
         routes_sse,
+        gateway,
         admin,
     ):
         # Each route goes straight onto the app's router as a plain Starlette route (see

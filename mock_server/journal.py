@@ -106,6 +106,7 @@ class JournalEntry:
             "completed": self.completed,
             "response_headers": copy.deepcopy(self.response_headers),
             "response_body": copy.deepcopy(self._response_body),
+            "frames": copy.deepcopy(self.extra.get("frames")),  # WebSocket messages, or None
         }
 
 
@@ -151,6 +152,7 @@ class Exchange:
     headers: dict[str, str]
     body: bytes
     injected: bool = False
+    websocket: bool = False  # one WebSocket message the fake sent (body = its text)
 
 
 class Journal:

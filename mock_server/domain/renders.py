@@ -90,6 +90,8 @@ class Renders:
             canvas=dict(session.canvas_config),
         )
         self.ctx.store.put_render(render)
+        session.render_ids.append(render_id)
+        self.ctx.store.put_session(session)
         if not render.will_fail:
             self.backend.start(render)
         return render

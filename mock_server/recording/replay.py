@@ -37,7 +37,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from mock_server.recording.capture import RequestCapture, filter_headers, is_json_type
+from mock_server.recording.capture import RequestCapture, filter_headers, http_only, is_json_type
 from mock_server.recording.cassette import Cassette, Interaction, RecordedRequest, parse_query
 from mock_server.recording.matching import Links, match
 from mock_server.recording.redact import BASE_URL_PLACEHOLDER, PLACEHOLDER_RE, placeholder_kind
@@ -260,12 +260,7 @@ class ReplayApp:
 
     # --- ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            from mock_server.recording.record import _lifespan
-
-            await _lifespan(receive, send)
-            return
-        if scope["type"] != "http":
+        if not await http_only(scope, receive, send):
             return
         if scope["path"].startswith(INSPECTOR_PREFIX):
             await self.inspector(scope, receive, send)

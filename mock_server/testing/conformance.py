@@ -29,23 +29,39 @@ META_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/"}  # the con
 INSPECTOR_PATHS = "/_fake/ui"  # the inspector's pages: a UI, outside the API contract
 
 
+# The skill API, then the gateway the official CLI uses (same origin, disjoint paths).
+OPENAPI_FILES = ("openapi.yaml", "gateway.openapi.yaml")
+
+
 @cache
-def _openapi() -> Any:
+def _openapi(name: str = "openapi.yaml") -> Any:
     import schemathesis
 
-    return schemathesis.openapi.from_path(str(CONTRACTS / "openapi.yaml"))
+    return schemathesis.openapi.from_path(str(CONTRACTS / name))
 
 
 def operation_for(method: str, path: str) -> Any:
     """The contract's operation for a concrete request (None if it has none).
     schemathesis's lookup answers HEAD with the GET operation; take HEAD's own."""
-    found = _openapi().find_operation_by_path(method, path)
-    if found is None or found.method.upper() == method.upper():
-        return found
-    try:
-        return _openapi()[found.path][method.upper()]
-    except KeyError:
-        return found
+    for name in OPENAPI_FILES:
+        schema = _openapi(name)
+        found = schema.find_operation_by_path(method, path)
+        if found is None:
+            continue
+        if found.method.upper() == method.upper():
+            return found
+        try:
+            return schema[found.path][method.upper()]
+        except KeyError:
+            return found
+    return None
+
+
+@cache
+def ws_validator() -> Draft202012Validator:
+    """The gateway's WebSocket messages (the schema's root accepts server messages)."""
+    schema = json.loads((CONTRACTS / "gateway-ws.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
 
 
 @cache
@@ -59,6 +75,7 @@ class ContractChecker:
         self.violations: list[str] = []
         self.checked = 0  # responses
         self.sse_events = 0  # SSE payloads among them, each validated on its own
+        self.ws_messages = 0  # WebSocket messages the fake sent (counted in `checked` too)
         self._lock = threading.Lock()
 
     def observe(self, exchange: Exchange) -> None:
@@ -78,13 +95,15 @@ class ContractChecker:
     def check(self, exchange: Exchange) -> list[str]:
         if exchange.path in META_PATHS or exchange.path.startswith(INSPECTOR_PATHS):
             return []
+        if exchange.websocket:
+            return self._check_ws(exchange.body)
         operation = operation_for(exchange.method, exchange.path)
         if operation is None:
             # unknown routes (404) and known paths with another method (405) are outside it
             return (
                 []
                 if exchange.status in (404, 405)
-                else ["no such operation in contracts/openapi.yaml"]
+                else ["no such operation in contracts/ (openapi.yaml, gateway.openapi.yaml)"]
             )
         if exchange.injected and exchange.status >= 500:
             return []  # injected 5xx are outside the documented contract by design
@@ -127,6 +146,25 @@ class ContractChecker:
             for error in events_validator().iter_errors(event):
                 problems.append(f"SSE event violates events.schema.json: {error.message[:200]}")
         return problems
+
+    def _check_ws(self, body: bytes) -> list[str]:
+        with self._lock:
+            self.ws_messages += 1
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return [f"WebSocket message is not JSON: {body[:80]!r}"]
+        validator = ws_validator()
+        kind = message.get("type") if isinstance(message, dict) else None
+        definition = f"server_{kind}"
+        if isinstance(kind, str) and definition in validator.schema["$defs"]:
+            # the message's own definition: its errors name the field, not just "oneOf"
+            validator = validator.evolve(schema=validator.schema["$defs"][definition])
+        return [
+            f"WebSocket message {kind!r} violates gateway-ws.schema.json: "
+            + _one_line(error.message)[:200]
+            for error in validator.iter_errors(message)
+        ]
 
 
 def _one_line(text: str) -> str:

@@ -75,6 +75,7 @@ class ContractStats:
     tests: int = 0
     responses: int = 0
     sse_events: int = 0
+    ws_messages: int = 0
     violations: int = 0
 
     def add(self, other: dict[str, int]) -> None:
@@ -386,6 +387,7 @@ def pytest_runtest_teardown(
                     "tests": 1,
                     "responses": record.checker.checked,
                     "sse_events": record.checker.sse_events,
+                    "ws_messages": record.checker.ws_messages,
                     "violations": len(record.checker.violations),
                 }
             )
@@ -469,6 +471,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     terminalreporter.write_sep("-", "nemo-fake contract")
     terminalreporter.write_line(
-        f"nemo-fake contract: {stats.responses} responses ({stats.sse_events} SSE events) "
+        f"nemo-fake contract: {stats.responses} responses ({stats.sse_events} SSE events, "
+        f"{stats.ws_messages} WebSocket messages) "
         f"of {stats.tests} tests checked against contracts/: {stats.violations} violations"
     )

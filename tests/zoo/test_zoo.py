@@ -52,12 +52,12 @@ ZOO: list[tuple[str, Callable[[Ctx], Result], bool, tuple[str, str, int]]] = [
     ("v1.3-v1.4", v1_3.run, False, ATTRIBUTION_402),
     ("v1.5-v1.8.2", v1_5.run, False, DOWNLOADED),
     ("v1.9", v1_9.run, False, DOWNLOADED),
-    ("seed free-video-generation-api", seed_api.run, False, DOWNLOADED),
 ]
-# Its message ("... from my text prompt ...") after a video upload is not a plain
-# generation request: the agent may ask for the prompt (no draft: the document says
-# "tell the user to generate first") or generate. Either is what the document allows.
+# The seeds' messages ("... from my text prompt ...", "... from a text description ...")
+# after a video upload name a prompt they do not give: the agent may ask for it (no draft:
+# the document says "tell the user to generate first") or generate. Either is allowed.
 UNDERSTOOD_EITHER_WAY = [
+    ("seed free-video-generation-api", seed_api.run, False),
     ("seed free-video-generation-ai-model", seed_ai_model.run, False),
 ]
 
