@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from pydantic.fields import FieldInfo
@@ -18,6 +19,15 @@ from mock_server.config import (
     parse_assignment,
     sequence_kind,
 )
+
+if TYPE_CHECKING:
+    from mock_server.clock import Clock
+
+# `serve` with no clock settings runs the quick clock: at 0.01 real s per API s a 300 s
+# generation takes 3 s with a heartbeat every 0.15 s, and the seeds' whole flow (~6 API
+# minutes) ~4 s, leaving the rest of a 30 s first try to the real encoder and the client's
+# own poll interval. FakeConfig keeps `real` (tests and the Python API choose explicitly).
+QUICK_TIME_SCALE = 0.01
 
 # Seconds Ctrl-C waits for open responses: an inspector tab's live feed never ends by itself.
 SHUTDOWN_GRACE = 3
@@ -145,7 +155,9 @@ def serve(
     from mock_server.http.protocol import connection_options
 
     try:
-        config = resolve_config(settings, set_ or [])
+        chosen = quick_clock({**settings, **dict(map(parse_assignment, set_ or []))})
+        clock = {k: chosen[k] for k in ("clock", "time_scale") if chosen.get(k) is not None}
+        config = resolve_config({**settings, **clock}, set_ or [])
     except ValueError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -165,7 +177,7 @@ def serve(
         return
     sock, url = _bind(host, port)  # listening before the URL is printed: clients queue
     fake = Fake(config)
-    typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
+    typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, {clock_banner(fake.clock)})")
     typer.echo(f"export NEMO_API_URL={url}")
     typer.echo(f"inspector: {url}/_fake/ui")
     server = uvicorn.Server(
@@ -175,6 +187,26 @@ def serve(
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+def quick_clock(overrides: dict[str, Any], environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """`overrides` with the quick scaled clock filled in where neither an option (or
+    `--set`) nor a NEMO_FAKE_CLOCK / NEMO_FAKE_TIME_SCALE variable chose one."""
+    env = os.environ if environ is None else environ
+    clock = overrides.get("clock") or env.get("NEMO_FAKE_CLOCK")
+    scale = overrides.get("time_scale") or env.get("NEMO_FAKE_TIME_SCALE")
+    if scale is not None or clock not in (None, "scaled"):
+        return overrides
+    return {**overrides, "clock": "scaled", "time_scale": QUICK_TIME_SCALE}
+
+
+def clock_banner(clock: Clock) -> str:
+    """Which clock runs and how to change it, for the start-up line."""
+    if clock.mode == "manual":
+        return "clock manual: only POST /_fake/clock/advance moves it"
+    if clock.mode == "real":
+        return f"clock real; --clock scaled runs it {1 / QUICK_TIME_SCALE:g}x faster"
+    return f"clock scaled {1 / clock.time_scale:g}x faster than real; --clock real for live timing"
 
 
 def is_loopback(host: str) -> bool:

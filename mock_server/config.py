@@ -76,7 +76,9 @@ class FakeConfig(BaseModel):
         "ok200", description="business errors as HTTP 200 + code, or mapped to 4xx"
     )
     render_poll: RenderPollDialect = Field(
-        "data", description="render poll shape: data (v4.4), legacy (v1.9), compat (both)"
+        "compat",
+        description="render poll shape: compat (every documented client), data (v4.4), "
+        "legacy (v1.9)",
     )
     token_expiry: TokenExpiryDialect = Field("7d", description="anonymous token lifetime")
     events: EventDialect = Field("adk", description="/run_sse event format")

@@ -156,7 +156,7 @@ class Render:
     duration: float
     will_fail: bool
     cancelled_at: float | None = None
-    ready_at: float | None = None  # API time at which the output file was first seen ready
+    ready_at: float | None = None  # API time the job was due (completedAt), once its file exists
     artifact: Path | None = None
     artifact_error: str | None = None
     media_duration: float = 0.0

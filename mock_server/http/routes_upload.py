@@ -1,8 +1,9 @@
 """POST /api/upload-video/nemo_agent/me/<sid>: multipart (field `files`) or JSON URLs.
+Versions before v1.0 put the user id where `me` stands; both forms are served.
 
 | method | path | handler |
 |---|---|---|
-| POST | `/api/upload-video/nemo_agent/me/{session_id}` | `upload` |
+| POST | `/api/upload-video/nemo_agent/{user}/{session_id}` | `upload` |
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mock_server.domain.model import Account, Session
 from mock_server.domain.uploads import IncomingFile
 from mock_server.http.envelopes import ok
 from mock_server.http.multipart import receive_files
-from mock_server.http.request import authenticate, base_url, fake_of, json_body, require_object
+from mock_server.http.request import authenticate_as, base_url, fake_of, json_body, require_object
 from nemo_protocol.secrets import mask_filename
 
 router = APIRouter()
@@ -50,9 +51,9 @@ async def ingest(
                 f.path.unlink()  # moved into the media store on success
 
 
-@router.post("/api/upload-video/nemo_agent/me/{session_id}")
-async def upload(request: Request, session_id: str) -> Response:
-    account = authenticate(request)
+@router.post("/api/upload-video/nemo_agent/{user}/{session_id}")
+async def upload(request: Request, user: str, session_id: str) -> Response:
+    account = authenticate_as(request, user, session_id)
     fake = fake_of(request)
     with fake.service.lock:
         session = fake.service.sessions.get(account, session_id)  # 1002 before reading a byte
