@@ -77,11 +77,19 @@ def _request_and_str_params(route: APIRoute) -> bool:
 def allowed_methods(app: FastAPI, scope: Scope) -> str:
     """Every method any route serves at this path (Starlette's 405 names only the first
     route's, and GET and PATCH /_fake/config are two routes)."""
+    matching = [
+        route
+        for route in app.router.routes
+        if isinstance(route, Route)
+        and route.methods
+        and route.matches({**scope, "method": ""})[0] is not Match.NONE
+    ]
+    # A literal path is more specific than a template that also matches it (OpenAPI's
+    # rule): /api/render/proxy/lambda is not the first version's /api/render/proxy/{id}.
+    literal = [r for r in matching if "{" not in r.path]
     methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches({**scope, "method": ""})
-        if match is not Match.NONE and isinstance(route, Route) and route.methods:
-            methods |= route.methods
+    for route in literal or matching:
+        methods |= route.methods or set()
     return ", ".join(sorted(methods))
 
 

@@ -107,8 +107,19 @@ def config_view(config: FakeConfig) -> dict[str, Any]:
 
 @router.patch("/config")
 async def patch_config(request: Request) -> Response:
-    changes = await checked_body(request, "FakeConfigPatch")  # {} is no patch
     fake = fake_of(request)
+    changes = await json_body_of(request, ADMIN_MAX_BODY, ADMIN_MAX_DEPTH, True)
+    try:
+        check_body("FakeConfigPatch", changes)  # {} is no patch
+    except BadRequest:
+        # a value the model refuses too is refused in the model's words, the ones
+        # `nemo-fake serve --<setting>` and NEMO_FAKE_<SETTING> print for it
+        if isinstance(changes, dict) and changes:
+            try:
+                fake.config.patched(changes)
+            except ValidationError as exc:
+                raise BadRequest(explain(exc)) from None
+        raise
     try:
         fake.configure(**changes)
     except ValidationError as exc:

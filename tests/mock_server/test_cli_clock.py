@@ -13,7 +13,7 @@ from mock_server.config import FakeConfig
 def test_no_clock_settings_mean_the_quick_scaled_clock() -> None:
     chosen = quick_clock({"seed": 3}, environ={})
     assert chosen == {"seed": 3, "clock": "scaled", "time_scale": QUICK_TIME_SCALE}
-    config = FakeConfig.from_env(environ={}, **chosen)
+    config = FakeConfig.from_env(**chosen)
     assert (config.clock_mode, config.time_scale) == ("scaled", QUICK_TIME_SCALE)
     # a 300 s generation in 3 s, a heartbeat every 0.15 s: well inside a 30 s first try
     assert 300 * QUICK_TIME_SCALE <= 3 and 15 * QUICK_TIME_SCALE >= 0.1

@@ -16,7 +16,8 @@ from pathlib import Path
 from tests.packaging.consumer_venv import CONSUMER, CONTRACTS, ROOT, clean_env, prepared, run
 
 SUMMARY = re.compile(
-    r"nemo-fake contract: (\d+) responses \((\d+) SSE events\) of (\d+) tests checked "
+    r"nemo-fake contract: (\d+) responses \((\d+) SSE events(?:, \d+ WebSocket messages)?\) "
+    r"of (\d+) tests checked "
     r"against contracts/: (\d+) violations"
 )
 

@@ -321,7 +321,7 @@ def test_render_time_is_api_time_on_a_scaled_clock(
     the API time it was due, not when the encoder happened to finish."""
     fake.configure(clock="scaled", time_scale=0.0001, render_seconds=(30.0, 30.0))
     submit(http, user)
-    job = fake.service.renders.backend.pending(fake.service.store.render("render_1"))
+    job = fake.service.renders.backend.pending(fake.service.store.render(user.user_id, "render_1"))
     assert job is not None
     job.result(timeout=120)  # wait for the encoder itself, not for time
     data = poll(http, user)["data"]

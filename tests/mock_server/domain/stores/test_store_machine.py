@@ -100,10 +100,10 @@ class Deployment:
 
     def finish_encoding(self, render_id: str) -> None:
         for fake in self.fakes:
-            render = fake.store.render(render_id)
-            job = None if render is None else fake.service.renders.backend.pending(render)
-            if job is not None:
-                job.exception(timeout=300)  # done, one way or the other
+            for render in fake.store.all_renders():
+                job = fake.service.renders.backend.pending(render)
+                if render.render_id == render_id and job is not None:
+                    job.exception(timeout=300)  # done, one way or the other
 
     def restart(self) -> None:
         for client, fake in zip(self._clients, self.fakes, strict=True):
