@@ -18,8 +18,8 @@ serve: $(STAMP)
 	$(BIN)/nemo-fake serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mock_server client nemo_protocol tests benchmarks fixtures
-	$(BIN)/ruff format --check mock_server client nemo_protocol tests benchmarks fixtures
+	$(BIN)/ruff check mock_server client nemo_protocol tests benchmarks fixtures examples
+	$(BIN)/ruff format --check mock_server client nemo_protocol tests benchmarks fixtures examples
 	$(BIN)/lint-imports  # the import rules in pyproject.toml ([tool.importlinter])
 
 typecheck: $(STAMP)
@@ -30,7 +30,9 @@ system-deps:
 
 # `extended`-marked suites (a real browser, the official CLI, several workers on Redis...)
 # run in their own target so `make test` stays under 3 minutes; .ci/run runs both.
+# the consumer project's cached virtualenv (tests/packaging): created once, a no-op after
 unit: $(STAMP) system-deps
+	$(BIN)/python -m tests.packaging.consumer_venv
 	$(BIN)/pytest -n 2 -m "not extended" --cov --cov-report=term --cov-fail-under=95
 
 test-extended: $(STAMP) system-deps

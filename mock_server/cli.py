@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+import typing
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
+from pydantic.fields import FieldInfo
 
-from mock_server.config import FakeConfig
+from mock_server.config import (
+    FakeConfig,
+    ValidationError,
+    allows_none,
+    explain,
+    parse_assignment,
+    sequence_kind,
+)
+
+if TYPE_CHECKING:
+    from mock_server.clock import Clock
+
+# `serve` with no clock settings runs the quick clock: at 0.01 real s per API s a 300 s
+# generation takes 3 s with a heartbeat every 0.15 s, and the seeds' whole flow (~6 API
+# minutes) ~4 s, leaving the rest of a 30 s first try to the real encoder and the client's
+# own poll interval. FakeConfig keeps `real` (tests and the Python API choose explicitly).
+QUICK_TIME_SCALE = 0.01
+
+# Seconds Ctrl-C waits for open responses: an inspector tab's live feed never ends by itself.
+SHUTDOWN_GRACE = 3
 
 app = typer.Typer(
     help="nemo-fake: a faithful local fake of the NemoVideo API.", no_args_is_help=True
@@ -19,78 +42,128 @@ def _root() -> None:
     """Keep sub-commands explicit (`nemo-fake serve`)."""
 
 
-@app.command()
+# --- serve: one option per FakeConfig field, generated, so a new field is a new option
+
+
+SERVE_OPTIONS = ("host", "port", "workers", "log_level", "set_", "print_config", "insecure_admin")
+SETTINGS_PANEL = "Settings (also NEMO_FAKE_<SETTING> variables and --set KEY=VALUE)"
+
+
+def option_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def _metavar(annotation: Any) -> str:
+    choices = [a for a in typing.get_args(annotation) if isinstance(a, str)]
+    if typing.get_origin(annotation) is Literal and choices:
+        return "[" + "|".join(choices) + "]"
+    kind = sequence_kind(annotation)
+    if kind is tuple:
+        return "MIN,MAX"
+    if kind is list:
+        return "A,B,..."
+    named = [a for a in (annotation, *typing.get_args(annotation)) if isinstance(a, type)]
+    names = [a.__name__.upper() for a in named if a is not type(None)]
+    return (names[0] if names else "TEXT") + ("|none" if allows_none(annotation) else "")
+
+
+def _shown_default(field: FieldInfo) -> str:
+    default = field.get_default(call_default_factory=True)
+    if isinstance(default, list | tuple):
+        return ",".join(map(str, default))
+    return "none" if default is None else str(default)
+
+
+def _setting_parameters() -> list[inspect.Parameter]:
+    """A keyword-only `str | None` parameter per FakeConfig field: typer makes each an
+    option; the text goes through FakeConfig's own parsing and validation."""
+    params = []
+    for name, field in FakeConfig.model_fields.items():
+        if name in SERVE_OPTIONS:  # pragma: no cover - a field named like a serve option
+            continue  # still reachable with --set
+        option = typer.Option(
+            option_name(name),
+            metavar=_metavar(field.annotation),
+            help=field.description or name.replace("_", " "),
+            show_default=_shown_default(field),
+            rich_help_panel=SETTINGS_PANEL,
+        )
+        params.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[str | None, option],
+            )
+        )
+    return params
+
+
+def resolve_config(settings: dict[str, str | None], assignments: list[str]) -> FakeConfig:
+    """Environment < generated options < `--set` (later wins), validated as one
+    `PATCH /_fake/config` would be; raises ValueError with the same wording."""
+    values: dict[str, Any] = {k: v for k, v in settings.items() if v is not None}
+    for item in assignments:
+        key, value = parse_assignment(item)
+        if key not in FakeConfig.model_fields:
+            raise ValueError(f"{key}: no such setting (see nemo-fake serve --help)")
+        values[key] = value
+    try:
+        return FakeConfig.from_env(**values)
+    except ValidationError as exc:
+        raise ValueError(explain(exc)) from None
+
+
 def serve(
     host: Annotated[
         str, typer.Option(envvar="NEMO_FAKE_HOST", help="interface to bind")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="NEMO_FAKE_PORT", help="0 picks a free port")] = 8000,
-    seed: Annotated[int | None, typer.Option(help="global seed [env NEMO_FAKE_SEED]")] = None,
-    clock: Annotated[
-        str | None, typer.Option(help="real | scaled | manual [env NEMO_FAKE_CLOCK]")
-    ] = None,
-    time_scale: Annotated[
-        float | None, typer.Option(help="real s per API s [env NEMO_FAKE_TIME_SCALE]")
-    ] = None,
-    data_dir: Annotated[
-        str | None, typer.Option(help="keep uploads and renders here [env NEMO_FAKE_DATA_DIR]")
-    ] = None,
-    public_url: Annotated[str | None, typer.Option(help="base URL in cdn_url/outputUrl")] = None,
-    error_status: Annotated[str | None, typer.Option(help="ok200 | mapped")] = None,
-    render_poll: Annotated[str | None, typer.Option(help="data | legacy | compat")] = None,
-    token_expiry: Annotated[str | None, typer.Option(help="7d | never")] = None,
-    events: Annotated[str | None, typer.Option(help="adk | typed")] = None,
-    heartbeat: Annotated[str | None, typer.Option(help="empty | json | comment")] = None,
-    admin_token: Annotated[
-        str | None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, envvar="NEMO_FAKE_WORKERS", help="processes (needs a shared store)"),
+    ] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    set_: Annotated[
+        list[str] | None,
         typer.Option(
-            help="required on /_fake/* (and to bind a non-loopback HOST) [env NEMO_FAKE_ADMIN_TOKEN]"
+            "--set",
+            metavar="KEY=VALUE",
+            help="any setting, e.g. --set media_max_side=320 (repeatable; wins over options)",
         ),
     ] = None,
+    print_config: Annotated[
+        bool,
+        typer.Option("--print-config", help="print the resolved settings as JSON and exit"),
+    ] = False,
     insecure_admin: Annotated[
         bool,
         typer.Option(
             "--insecure-admin", help="bind a non-loopback HOST with the admin API open to all"
         ),
     ] = False,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            help="memory:// | sqlite:///fake.db | redis://host:6379/0 [env NEMO_FAKE_STORE]"
-        ),
-    ] = None,
-    workers: Annotated[
-        int,
-        typer.Option(min=1, envvar="NEMO_FAKE_WORKERS", help="processes (needs a shared store)"),
-    ] = 1,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    **settings: str | None,
 ) -> None:
-    """Run the fake on HOST:PORT. Every option is also a NEMO_FAKE_<OPTION> variable."""
+    """Run the fake on HOST:PORT. Every setting is an option below, a `--set KEY=VALUE`
+    and a NEMO_FAKE_<SETTING> environment variable (options win over the environment)."""
+    import json
+
     import uvicorn
 
     from mock_server.app import build_app
     from mock_server.fake import Fake
     from mock_server.http.protocol import connection_options
 
-    overrides: dict[str, Any] = {
-        "seed": seed,
-        "clock": clock,
-        "time_scale": time_scale,
-        "data_dir": data_dir,
-        "public_url": public_url,
-        "error_status": error_status,
-        "render_poll": render_poll,
-        "token_expiry": token_expiry,
-        "events": events,
-        "heartbeat": heartbeat,
-        "admin_token": admin_token,
-        "store": store,
-    }
     try:
-        config = FakeConfig.from_env(**overrides)
+        chosen = quick_clock({**settings, **dict(map(parse_assignment, set_ or []))})
+        clock = {k: chosen[k] for k in ("clock", "time_scale") if chosen.get(k) is not None}
+        config = resolve_config({**settings, **clock}, set_ or [])
     except ValueError as exc:
         typer.echo(f"invalid configuration: {exc}", err=True)
         raise typer.Exit(2) from None
+    if print_config:
+        typer.echo(json.dumps(config.model_dump(mode="json"), indent=2))
+        return
     if config.admin_token is None and not insecure_admin and not is_loopback(host):
         typer.echo(
             f"refusing to bind {host}: anyone who reaches it could drive the admin API "
@@ -102,10 +175,11 @@ def serve(
     if workers > 1:
         _serve_workers(config, host, port, workers, log_level)
         return
-    sock, url = _bind(host, port)
+    sock, url = _bind(host, port)  # listening before the URL is printed: clients queue
     fake = Fake(config)
-    typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, clock {fake.clock.mode})")
+    typer.echo(f"nemo-fake listening on {url} (seed {config.seed}, {clock_banner(fake.clock)})")
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     server = uvicorn.Server(
         _uvicorn_config(build_app(fake), log_level, **connection_options(config))
     )
@@ -113,6 +187,26 @@ def serve(
         server.run(sockets=[sock])
     finally:
         fake.close()
+
+
+def quick_clock(overrides: dict[str, Any], environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """`overrides` with the quick scaled clock filled in where neither an option (or
+    `--set`) nor a NEMO_FAKE_CLOCK / NEMO_FAKE_TIME_SCALE variable chose one."""
+    env = os.environ if environ is None else environ
+    clock = overrides.get("clock") or env.get("NEMO_FAKE_CLOCK")
+    scale = overrides.get("time_scale") or env.get("NEMO_FAKE_TIME_SCALE")
+    if scale is not None or clock not in (None, "scaled"):
+        return overrides
+    return {**overrides, "clock": "scaled", "time_scale": QUICK_TIME_SCALE}
+
+
+def clock_banner(clock: Clock) -> str:
+    """Which clock runs and how to change it, for the start-up line."""
+    if clock.mode == "manual":
+        return "clock manual: only POST /_fake/clock/advance moves it"
+    if clock.mode == "real":
+        return f"clock real; --clock scaled runs it {1 / QUICK_TIME_SCALE:g}x faster"
+    return f"clock scaled {1 / clock.time_scale:g}x faster than real; --clock real for live timing"
 
 
 def is_loopback(host: str) -> bool:
@@ -163,6 +257,19 @@ def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_l
             shutil.rmtree(own_dir, ignore_errors=True)
 
 
+serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        *(
+            p
+            for p in inspect.signature(serve, eval_str=True).parameters.values()
+            if p.name != "settings"
+        ),
+        *_setting_parameters(),
+    ]
+)
+app.command()(serve)
+
+
 # --- record / replay / verify / import-har (mock_server/recording)
 
 
@@ -196,6 +303,7 @@ def _uvicorn_config(asgi: Any, log_level: str, **extra: Any) -> Any:
         log_config=logging_config,
         lifespan="off",
         access_log=_access_log(log_level),
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
         **extra,
     )
 
@@ -315,6 +423,7 @@ def replay(
         f"nemo-fake replay: {url} serving {count} interaction(s) from {cassette} (speed {speed:g})"
     )
     typer.echo(f"export NEMO_API_URL={url}")
+    typer.echo(f"inspector: {url}/_fake/ui")
     try:
         _run_uvicorn(replay_app, sock, log_level)
     finally:
@@ -344,6 +453,9 @@ def verify(
     media: Annotated[
         list[Path] | None, typer.Option(help="folders with the recorded upload files (by sha256)")
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="also write the report as a web page to this file")
+    ] = None,
 ) -> None:
     """Drift report: replay each cassette's requests against the fake and compare responses."""
     from rich.console import Console
@@ -351,16 +463,16 @@ def verify(
     from mock_server.recording.verify import print_reports, verify_cassette
 
     config: dict[str, Any] = {}
-    for item in set_ or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            typer.echo(f"--set takes KEY=VALUE, got {item!r}", err=True)
-            raise typer.Exit(2)
-        config[key.strip()] = value
     try:
+        for item in set_ or []:
+            key, value = parse_assignment(item)
+            config[key] = value
         FakeConfig(**config)
+    except ValidationError as exc:
+        typer.echo(f"invalid --set: {explain(exc)}", err=True)
+        raise typer.Exit(2) from None
     except ValueError as exc:
-        typer.echo(f"invalid --set: {exc}", err=True)
+        typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     reports = [
         verify_cassette(
@@ -369,6 +481,10 @@ def verify(
         for path in cassettes
     ]
     print_reports(reports, Console())
+    if html is not None:
+        from mock_server.inspector.report import write_drift_html
+
+        typer.echo(f"drift report written to {write_drift_html(reports, html)}")
     if any(r.error for r in reports):
         raise typer.Exit(2)
     if any(r.drift for r in reports):

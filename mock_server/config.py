@@ -1,16 +1,30 @@
 """The fake's configuration: seed, clock, limits, rates and dialects.
 
-Flat on purpose: every field is also a `NEMO_FAKE_<FIELD>` environment variable, a
-`nemo-fake serve --<field>` option and a key of `PATCH /_fake/config`.
+Flat on purpose: every field is also a `NEMO_FAKE_<FIELD>` environment variable (read by
+pydantic-settings, `FakeSettings`), a `nemo-fake serve --<field>` option (generated from
+the fields, mock_server/cli.py) and a key of `PATCH /_fake/config`: one validation for all.
 Where the public API notes conflict, each variant is a *dialect* (see README table).
+
+Text values (environment, command line, `--nemo-dialect KEY=VALUE`) are read the same
+way everywhere: `1,2` or `[1, 2]` for ranges and lists, `none` for an unset optional.
 """
 
 from __future__ import annotations
 
-import os
+import json
+import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mock_server.clock import LATEST
 
@@ -45,6 +59,7 @@ class FakeConfig(BaseModel):
         description="where state lives: memory:// (one process), sqlite:///fake.db "
         "(survives restarts), redis://host:port/db (several workers and hosts)",
         pattern=r"^(memory://|sqlite:///.+|rediss?://.+)$",
+        examples=["sqlite:///fake.db", "redis://127.0.0.1:6379/0"],
     )
     worker_stale_seconds: float = Field(
         10.0,
@@ -61,7 +76,9 @@ class FakeConfig(BaseModel):
         "ok200", description="business errors as HTTP 200 + code, or mapped to 4xx"
     )
     render_poll: RenderPollDialect = Field(
-        "data", description="render poll shape: data (v4.4), legacy (v1.9), compat (both)"
+        "compat",
+        description="render poll shape: compat (every documented client), data (v4.4), "
+        "legacy (v1.9)",
     )
     token_expiry: TokenExpiryDialect = Field("7d", description="anonymous token lifetime")
     events: EventDialect = Field("adk", description="/run_sse event format")
@@ -136,6 +153,13 @@ class FakeConfig(BaseModel):
     generation_cost: int = Field(100, ge=0)
     edit_cost: int = Field(50, ge=0)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _from_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str) or info.field_name is None:
+            return value
+        return parse_text(value, cls.model_fields[info.field_name].annotation)
+
     @model_validator(mode="after")
     def _ranges_ordered(self) -> FakeConfig:
         for name in ("render_seconds", "text_seconds", "generation_seconds", "edit_seconds"):
@@ -163,25 +187,74 @@ class FakeConfig(BaseModel):
         return FakeConfig.model_validate({**self.model_dump(), **changes})
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> FakeConfig:
-        """Read NEMO_FAKE_<FIELD> variables; explicit overrides win."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for name, field in cls.model_fields.items():
-            raw = env.get(f"NEMO_FAKE_{name.upper()}")
-            if raw is None:
-                continue
-            values[name] = _parse_env(raw, field.annotation)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.model_validate(values)
+    def from_env(cls, **overrides: Any) -> FakeConfig:
+        """NEMO_FAKE_<FIELD> variables (pydantic-settings); overrides that are not None win."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        settings = FakeSettings(**given)
+        return cls.model_validate({name: getattr(settings, name) for name in cls.model_fields})
 
 
-def _parse_env(raw: str, annotation: Any) -> Any:
-    text = str(annotation)
-    if "tuple" in text or "list" in text:
-        parts = [p.strip() for p in raw.split(",") if p.strip()]
-        return parts if "list" in text else tuple(float(p) for p in parts)
+class FakeSettings(FakeConfig, BaseSettings):
+    """FakeConfig read from the environment: `NEMO_FAKE_SEED=7`, `NEMO_FAKE_RENDER_SECONDS=1,2`.
+    Values arrive as text and go through the same `parse_text` as every other source."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEMO_FAKE_", enable_decoding=False, extra="forbid", validate_assignment=True
+    )
+
+
+NONE_WORDS = ("", "none", "null")
+
+
+def allows_none(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)
+
+
+def sequence_kind(annotation: Any) -> type | None:
+    """`tuple` or `list` when the field holds one (possibly optional), else None."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        origin = typing.get_origin(candidate)
+        if origin in (tuple, list):
+            return typing.cast(type, origin)
+    return None
+
+
+def parse_text(raw: str, annotation: Any) -> Any:
+    """A setting given as text: `none` -> None where allowed, `1,2` / `[1,2]` -> a list
+    for ranges and lists; anything else is left to the field's own validation."""
+    text = raw.strip()
+    if allows_none(annotation) and text.lower() in NONE_WORDS:
+        return None
+    if sequence_kind(annotation) is not None:
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                return raw  # the field's validation says what is wrong
+        return [part.strip() for part in text.split(",") if part.strip()]
     return raw
 
 
-__all__ = ["FakeConfig", "ValidationError"]
+def explain(exc: ValidationError) -> str:
+    """`field: message; ...`: how PATCH /_fake/config and the command line word a refusal."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def parse_assignment(item: str, option: str = "--set") -> tuple[str, str]:
+    """`KEY=VALUE` -> (key, value); a ValueError names the option when `=` is missing."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"{option} takes KEY=VALUE, got {item!r}")
+    return key.strip(), value.strip()
+
+
+__all__ = [
+    "FakeConfig",
+    "FakeSettings",
+    "ValidationError",
+    "explain",
+    "parse_assignment",
+    "parse_text",
+]

@@ -41,6 +41,10 @@ class _Masked:
         entry.__dict__.pop(self.raw, None)
         entry.__dict__[self.name] = value
 
+# A stream's writes kept per journal entry (a 300 s turn is about 30 writes, 15 KB).
+MAX_FRAMES = 2000
+MAX_FRAME_BYTES = 256 * 1024
+
 
 class JournalEntry:
     """One request: the request fields are masked on first read (see `_Masked`); the
@@ -87,6 +91,9 @@ class JournalEntry:
         self.completed = False
         self.response_headers = {}
         self.extra: dict[str, Any] = {}
+        # A stream's body writes as sent: (API time, text, secrets masked), for the inspector.
+        self.frames: list[tuple[float, str]] | None = None
+        self.frame_bytes = 0
         self._code: int | None = None
         self._response_body: Any = None
         self._raw_json: bytes | None = None
@@ -168,6 +175,7 @@ class JournalEntry:
             "completed": self.completed,
             "response_headers": copy.deepcopy(self.response_headers),
             "response_body": copy.deepcopy(self._response_body),
+            "frames": copy.deepcopy(self.extra.get("frames")),  # WebSocket messages, or None
         }
 
 
@@ -177,6 +185,17 @@ def json_of(body: bytes) -> Any:
         return json.loads(mask_text(body.decode()))
     except ValueError:
         return None
+
+
+def add_frame(entry: JournalEntry, at: float, chunk: bytes) -> None:
+    """Keep one SSE body write of a stream (the first MAX_FRAMES of each)."""
+    if entry.frames is None:
+        entry.frames = []
+    if len(entry.frames) < MAX_FRAMES and entry.frame_bytes + len(chunk) <= MAX_FRAME_BYTES:
+        entry.frame_bytes += len(chunk)
+        entry.frames.append((at, mask_text(chunk.decode("utf-8", "replace"))))
+    else:
+        entry.extra["frames_truncated"] = True
 
 
 def code_of(data: Any) -> int | None:
@@ -202,6 +221,7 @@ class Exchange:
     headers: dict[str, str]
     body: bytes
     injected: bool = False
+    websocket: bool = False  # one WebSocket message the fake sent (body = its text)
 
 
 class Journal:

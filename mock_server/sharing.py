@@ -253,7 +253,9 @@ class SharedJournal(Journal):
         self._cleared_at = 0
 
     def done(self, entry: JournalEntry) -> None:
-        self.store.append(JOURNAL, json.dumps(entry.to_dict(), default=str).encode())
+        # a stream's frames too (not part of /_fake/requests): the inspector draws turns from them
+        record = {**entry.to_dict(), "frames": entry.frames}
+        self.store.append(JOURNAL, json.dumps(record, default=str).encode())
 
     def clear(self) -> None:
         super().clear()

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from mock_server.sockets import listen
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+    with listen("127.0.0.1", 0) as s:
         return int(s.getsockname()[1])
 
 

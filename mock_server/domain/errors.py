@@ -16,6 +16,8 @@ ACCEPTED_FORMATS = {
 }
 
 
+# One class per documented error, alike in shape by design (code, status, default
+# message, the details each documents): declarations, not repeated logic.
 class FakeError(Exception):
     code: ClassVar[int] = 500
     mapped_status: ClassVar[int] = 500

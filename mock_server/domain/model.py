@@ -127,6 +127,7 @@ class Session:
     turns: list[Turn] = field(default_factory=list)
     message_count: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # agent memory (last prompt, style…)
+    render_ids: list[str] = field(default_factory=list)  # exports of this session, oldest first
 
     def running_turn(self, now: float) -> Turn | None:
         return next((t for t in reversed(self.turns) if t.ends_at > now), None)
@@ -155,7 +156,7 @@ class Render:
     duration: float
     will_fail: bool
     cancelled_at: float | None = None
-    ready_at: float | None = None  # API time at which the output file was first seen ready
+    ready_at: float | None = None  # API time the job was due (completedAt), once its file exists
     artifact: Path | None = None
     artifact_error: str | None = None
     media_duration: float = 0.0

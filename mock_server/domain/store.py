@@ -70,6 +70,14 @@ class Store(ABC):
     @abstractmethod
     def published_render(self, public_key: str) -> Render | None: ...
 
+    # everything, for the inspector's overview (mock_server/inspector)
+    @abstractmethod
+    def all_accounts(self) -> list[Account]: ...
+    @abstractmethod
+    def all_sessions(self) -> list[Session]: ...
+    @abstractmethod
+    def all_renders(self) -> list[Render]: ...
+
     # per-scope counters, for interleaving-independent id derivation
     @abstractmethod
     def next_count(self, scope: str) -> int: ...
@@ -139,6 +147,15 @@ class MemoryStore(Store):
 
     def published_render(self, public_key: str) -> Render | None:
         return self._published.get(public_key)
+
+    def all_accounts(self) -> list[Account]:
+        return list(self._accounts.values())
+
+    def all_sessions(self) -> list[Session]:
+        return list(self._sessions.values())
+
+    def all_renders(self) -> list[Render]:
+        return list(self._renders.values())
 
     def next_count(self, scope: str) -> int:
         self._counters[scope] += 1

@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from mock_server import __version__
 from mock_server.clock import iso
-from mock_server.config import FakeConfig
+from mock_server.config import FakeConfig, explain
 from mock_server.domain.errors import BadRequest
 from mock_server.faults import FaultSpec
 from mock_server.http.admin_schema import check_body
@@ -53,13 +53,7 @@ def _validated(model: type[BaseModel], body: Any) -> Any:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        raise BadRequest(_explain(exc)) from None
-
-
-def _explain(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
-    )
+        raise BadRequest(explain(exc)) from None
 
 
 @router.get("/health")
@@ -113,12 +107,23 @@ def config_view(config: FakeConfig) -> dict[str, Any]:
 
 @router.patch("/config")
 async def patch_config(request: Request) -> Response:
-    changes = await checked_body(request, "FakeConfigPatch")  # {} is no patch
     fake = fake_of(request)
+    changes = await json_body_of(request, ADMIN_MAX_BODY, ADMIN_MAX_DEPTH, True)
+    try:
+        check_body("FakeConfigPatch", changes)  # {} is no patch
+    except BadRequest:
+        # a value the model refuses too is refused in the model's words, the ones
+        # `nemo-fake serve --<setting>` and NEMO_FAKE_<SETTING> print for it
+        if isinstance(changes, dict) and changes:
+            try:
+                fake.config.patched(changes)
+            except ValidationError as exc:
+                raise BadRequest(explain(exc)) from None
+        raise
     try:
         fake.configure(**changes)
     except ValidationError as exc:
-        raise BadRequest(_explain(exc)) from None
+        raise BadRequest(explain(exc)) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     return JSONBytes(config_view(fake.config))

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mock_server import contract_files
 from mock_server.domain.errors import BadRequest
 
 CONTRACT_URI = "urn:nemo-fake:contract"
@@ -18,9 +19,7 @@ CONTRACT_URI = "urn:nemo-fake:contract"
 
 @cache
 def _validator(schema: str) -> Draft202012Validator:
-    from mock_server.app import load_contract  # the contract is read once, on first use
-
-    resource = Resource.from_contents(load_contract(), default_specification=DRAFT202012)
+    resource = Resource.from_contents(contract_files.openapi(), default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(CONTRACT_URI, resource)
     return Draft202012Validator(
         {"$ref": f"{CONTRACT_URI}#/components/schemas/{schema}"}, registry=registry

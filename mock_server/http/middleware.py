@@ -22,7 +22,7 @@ from mock_server.fake import Fake
 from mock_server.faults import Fault
 from mock_server.http.body import parse_json
 from mock_server.http.envelopes import dumps, error_body, error_status
-from mock_server.journal import Exchange, JournalEntry
+from mock_server.journal import Exchange, JournalEntry, add_frame
 from nemo_protocol import sse
 from nemo_protocol.secrets import mask_text
 
@@ -72,6 +72,9 @@ class JournalFaultMiddleware:
             message = await receive()
             if message["type"] == "http.request" and len(request_body) < CAPTURE:
                 request_body.extend(message.get("body", b"")[: CAPTURE - len(request_body)])
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                # journaled now, not at the end: a running stream shows whose it is
+                entry.body = _summarise(bytes(request_body), content_type) if request_body else None
             return message
 
         fault = self.fake.faults.take(method, path)
@@ -201,6 +204,8 @@ class JournalFaultMiddleware:
                         raise StreamCut()
                     state["events"] += frames
                     entry.events = state["events"]
+                    if chunk:
+                        add_frame(entry, self.fake.clock.now(), chunk)
                 elif state["json"] and len(captured) < RESPONSE_CAPTURE:
                     captured.extend(chunk[: RESPONSE_CAPTURE - len(captured)])
                 if not message.get("more_body", False) and state["json"]:

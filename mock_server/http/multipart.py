@@ -27,12 +27,15 @@ class _ToDisk:
         self.tmp_dir = tmp_dir
         self.max_bytes = max_bytes
         self.files: list[IncomingFile] = []
+        self.fields: dict[str, str] = {}  # small text fields (e.g. the gateway's session_id)
+        self._field = bytearray()
         self.temp_paths: list[Path] = []
         self.handle: IO[bytes] | None = None
         self.path: Path | None = None
 
     def part_started(self, part: Part) -> None:
         self.handle = self.path = None
+        self._field = bytearray()
         if part.filename is not None:
             fd, raw_path = tempfile.mkstemp(dir=self.tmp_dir, prefix="upload-")
             self.path = Path(raw_path)
@@ -43,6 +46,7 @@ class _ToDisk:
         if self.handle is None:
             if part.size > FIELD_LIMIT:
                 raise BadRequest(f"Form field {part.name!r} is larger than {FIELD_LIMIT} bytes")
+            self._field.extend(data)
             return
         if part.size > self.max_bytes:
             raise FileTooLarge(
@@ -54,6 +58,8 @@ class _ToDisk:
 
     def part_ended(self, part: Part) -> None:
         if self.handle is None or self.path is None:
+            if part.name is not None and part.filename is None:
+                self.fields[part.name] = self._field.decode("utf-8", "replace")
             return
         self.handle.close()
         if part.name in ("files", "file", "files[]"):
@@ -71,6 +77,14 @@ class _ToDisk:
 
 async def receive_files(request: Request, tmp_dir: Path, max_bytes: int) -> list[IncomingFile]:
     """Stream the multipart body to disk; on any error every temp file is removed."""
+    files, _fields = await receive_form(request, tmp_dir, max_bytes)
+    return files
+
+
+async def receive_form(
+    request: Request, tmp_dir: Path, max_bytes: int
+) -> tuple[list[IncomingFile], dict[str, str]]:
+    """The files (on disk) and the small text fields of a multipart body."""
     boundary = boundary_of(request.headers.get("content-type", ""))
     if not boundary:
         raise BadRequest("multipart/form-data body without a boundary")
@@ -98,4 +112,4 @@ async def receive_files(request: Request, tmp_dir: Path, max_bytes: int) -> list
         if path not in kept:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-    return collector.files
+    return collector.files, collector.fields

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from mock_server.domain.errors import BadRequest
+from mock_server.domain.errors import BadRequest, SessionNotFound
 from mock_server.domain.model import Account
 from mock_server.fake import Fake
 from mock_server.http.body import json_body_of
@@ -24,6 +24,16 @@ def authenticate(request: Request) -> Account:
     entry = request.scope.get("nemo.journal")
     if entry is not None:
         entry.user_id = account.user_id
+    return account
+
+
+def authenticate_as(request: Request, user: str, session_id: str) -> Account:
+    """The caller, on routes whose path names a user: `me` (v1.0 on), or the caller's own
+    user id as earlier versions wrote it. Another user's id is "not found", exactly as
+    another user's session is (the same 1002 and message)."""
+    account = authenticate(request)
+    if user not in ("me", account.user_id):
+        raise SessionNotFound(f"Session not found: {session_id}")
     return account
 
 

@@ -1,9 +1,12 @@
-"""The render proxy: submit, poll (three documented shapes), cancel, download.
+"""The render proxy: submit, poll (three documented shapes), cancel, download; and the
+first version's routes (`/draft`, `/<task_id>`) for the same jobs.
 
 | method | path | handler |
 |---|---|---|
 | POST | `/api/render/proxy/lambda` | `submit` |
+| POST | `/api/render/proxy/draft` | `submit` |
 | GET | `/api/render/proxy/lambda/{render_id}` | `poll` |
+| GET | `/api/render/proxy/{render_id}` | `poll` |
 | POST | `/api/render/proxy/lambda/{render_id}/cancel` | `cancel` |
 | GET HEAD | `/api/render/proxy/{render_id}/download` | `download` |
 | GET HEAD | `/render-result/{name}` | `render_result` |
@@ -50,8 +53,10 @@ def poll_body(
     }
     if output:
         top["output"] = output
+    if "error" in view:
+        top["error"] = view["error"]
     if dialect == "legacy":
-        return {**top, **({"error": view["error"]} if "error" in view else {})}
+        return top
     if dialect == "compat":
         if output:
             data["output"] = output
@@ -59,17 +64,23 @@ def poll_body(
     return {"success": True, "data": data}
 
 
-ENCODER_WAIT = 300.0  # real seconds a manual-clock poll may wait for the encoder
+# Real seconds a request may wait for the encoder of a job that is due: long under the
+# manual clock (nothing else moves time), otherwise under any documented client's request
+# timeout (then `processing`, 99%), so that a client polling by count (v1.9: 10 polls) or
+# every 10 s (`nemo`) is not outrun by a fast clock while a 1080p encode finishes.
+ENCODER_WAIT = {"manual": 300.0, "scaled": 15.0, "real": 15.0}
 
 
 async def settle(request: Request, render: Render) -> None:
-    """Under the manual clock, let the real encoder catch up with API time (bounded)."""
+    """Let the real encoder catch up with API time (bounded) before answering."""
     fake = fake_of(request)
     with fake.service.lock:
         job = fake.service.renders.awaiting_encoder(render)
     if job is not None:
+        # shielded: giving up waiting must not cancel a job still queued for the encoder
+        waited = asyncio.shield(asyncio.wrap_future(job))
         with contextlib.suppress(Exception):  # a failure shows as status "failed"
-            await asyncio.wait_for(asyncio.wrap_future(job), timeout=ENCODER_WAIT)
+            await asyncio.wait_for(waited, timeout=ENCODER_WAIT[fake.clock.mode])
 
 
 async def settled_render(request: Request, account: Account, render_id: str) -> Render:
@@ -81,7 +92,8 @@ async def settled_render(request: Request, account: Account, render_id: str) -> 
     return render
 
 
-@router.post("/api/render/proxy/lambda")
+@router.post("/api/render/proxy/draft")  # the first version's route (API notes §7)
+@router.post("/api/render/proxy/lambda")  # decorators apply bottom-up: this one first
 async def submit(request: Request) -> Response:
     account = authenticate(request)
     body = await json_body(request)
@@ -92,6 +104,7 @@ async def submit(request: Request) -> Response:
     return proxy_ok({"id": render.render_id, "status": "pending", "progress": 5})
 
 
+@router.get("/api/render/proxy/{render_id}")  # the first version's route (API notes §7)
 @router.get("/api/render/proxy/lambda/{render_id}")
 async def poll(request: Request, render_id: str) -> Response:
     render = await settled_render(request, authenticate(request), render_id)

@@ -3,7 +3,7 @@
 | method | path | handler |
 |---|---|---|
 | POST | `/api/tasks/me/with-session/nemo_agent` | `create_session` |
-| GET | `/api/state/nemo_agent/me/{session_id}/latest` | `state` |
+| GET | `/api/state/nemo_agent/{user}/{session_id}/latest` | `state` |
 | GET | `/api/credits/balance/simple` | `credits` |
 """
 
@@ -14,7 +14,14 @@ from starlette.responses import Response
 
 from mock_server.domain.errors import BadRequest
 from mock_server.http.envelopes import ok
-from mock_server.http.request import authenticate, fake_of, json_body, optional_str, require_object
+from mock_server.http.request import (
+    authenticate,
+    authenticate_as,
+    fake_of,
+    json_body,
+    optional_str,
+    require_object,
+)
 
 router = APIRouter()
 
@@ -35,9 +42,10 @@ async def create_session(request: Request) -> Response:
     )
 
 
-@router.get("/api/state/nemo_agent/me/{session_id}/latest")
-async def state(request: Request, session_id: str) -> Response:
-    account = authenticate(request)
+@router.get("/api/state/nemo_agent/{user}/{session_id}/latest")
+async def state(request: Request, user: str, session_id: str) -> Response:
+    """`me`, or (before v1.0) the caller's own user id in the path."""
+    account = authenticate_as(request, user, session_id)
     fake = fake_of(request)
     with fake.service.read_lock:
         session = fake.service.sessions.get(account, session_id)

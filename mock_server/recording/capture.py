@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.types import Receive, Scope, Send
+
 from mock_server.recording.cassette import (
     Cassette,
     Interaction,
@@ -273,3 +275,19 @@ def build_cassette(
         placeholders=placeholders,
         description=description,
     )
+
+
+async def http_only(scope: Scope, receive: Receive, send: Send) -> bool:
+    """The start of the proxy's and the replay app's ASGI call: True for an HTTP request;
+    a lifespan is answered here (startup and shutdown complete), anything else ignored."""
+    if scope["type"] == "http":
+        return True
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return False
+    return False

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "contracts" / "cassette.schema.json"
+from mock_server import contract_files
+
 VERSION = 1
 
 Query = dict[str, str | list[str]]
@@ -291,20 +292,16 @@ def _placeholder_order(name: str) -> tuple[str, int]:
 
 @cache
 def _validator() -> Any:
-    if not SCHEMA_PATH.is_file():
-        return None
     from jsonschema import Draft202012Validator
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = contract_files.json_schema("cassette")
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
 def validation_errors(data: Any) -> list[str]:
-    """Schema errors as `where: message` lines (none when the schema file is absent)."""
+    """Schema errors as `where: message` lines."""
     validator = _validator()
-    if validator is None:
-        return []
     found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     lines = []
     for error in found[:20]:

@@ -29,13 +29,8 @@ IN_PROCESS_BASE = "http://replay.local"
 
 
 class ReplaySession:
-    def __init__(
-        self,
-        cassette: Cassette | str | Path,
-        speed: float = 0.0,
-        media_dirs: Iterable[str | Path] = (),
-    ) -> None:
-        self.app = ReplayApp(cassette, speed=speed, media_dirs=media_dirs)
+    def __init__(self, app: ReplayApp) -> None:
+        self.app = app
         self._transport: StreamingTransport | None = None
         self._client: httpx.Client | None = None
         self._server: ServerThread | None = None
@@ -84,7 +79,7 @@ def nemo_replay() -> Iterator[Callable[..., ReplaySession]]:
     def open_replay(
         cassette: Cassette | str | Path, speed: float = 0.0, media_dirs: Iterable[str | Path] = ()
     ) -> ReplaySession:
-        session = ReplaySession(cassette, speed=speed, media_dirs=media_dirs)
+        session = ReplaySession(ReplayApp(cassette, speed=speed, media_dirs=media_dirs))
         sessions.append(session)
         return session
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from mock_server.recording.capture import (
     DROP_RESPONSE,
@@ -38,6 +38,7 @@ from mock_server.recording.capture import (
     build_cassette,
     decode_json_or_text,
     filter_headers,
+    http_only,
     is_sse,
     is_textual,
 )
@@ -125,10 +126,7 @@ class RecordingProxy:
 
     # --- ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
-        if scope["type"] != "http":
+        if not await http_only(scope, receive, send):
             return
         method: str = scope["method"]
         path: str = scope["path"]
@@ -341,13 +339,3 @@ async def _send_whole(
 ) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message: Message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -31,17 +31,19 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from mock_server.recording.capture import RequestCapture, filter_headers, is_json_type
+from mock_server.recording.capture import RequestCapture, filter_headers, http_only, is_json_type
 from mock_server.recording.cassette import Cassette, Interaction, RecordedRequest, parse_query
 from mock_server.recording.matching import Links, match
 from mock_server.recording.redact import BASE_URL_PLACEHOLDER, PLACEHOLDER_RE, placeholder_kind
 
 ADMIN_PREFIX = "/_replay/"
+INSPECTOR_PREFIX = "/_fake/ui"  # the inspector's replay pages (mock_server/inspector/replay.py)
 MAX_FILLER = 64 * 1024 * 1024
 REPEATABLE = {"GET", "HEAD"}
 
@@ -84,6 +86,12 @@ class ReplayApp:
             self.cursor = 0
             self.served: list[dict[str, Any]] = []
             self.misses: list[dict[str, Any]] = []
+
+    @cached_property
+    def inspector(self) -> Any:
+        from mock_server.inspector.replay import replay_inspector
+
+        return replay_inspector(self)
 
     @property
     def unused(self) -> list[int]:
@@ -252,12 +260,10 @@ class ReplayApp:
 
     # --- ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            from mock_server.recording.record import _lifespan
-
-            await _lifespan(receive, send)
+        if not await http_only(scope, receive, send):
             return
-        if scope["type"] != "http":
+        if scope["path"].startswith(INSPECTOR_PREFIX):
+            await self.inspector(scope, receive, send)
             return
         headers = filter_headers(scope["headers"], {"host", "content-length"})
         base = _base(scope)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib.util
 import json
 import tempfile
 import time
@@ -61,7 +60,6 @@ STREAM_LIMIT = 3600.0  # API seconds a single turn may take before verify gives 
 POLL_STEP = 5.0
 POLL_LIMIT = 1800.0
 REAL_LIMIT = 30.0  # real seconds verify waits on one request (encoders, threads)
-SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "media" / "make_samples.py"
 _LINKABLE_KEYS = {
     "token",
     "user_id",
@@ -154,22 +152,13 @@ class _Verifier:
         return b"\x00" * int(part.get("size") or 0)
 
     def _sample(self, ext: str) -> bytes | None:
-        if not ext or not SAMPLES.is_file():
+        from mock_server.media.samples import ALL_EXTENSIONS, make_sample
+
+        if ext not in ALL_EXTENSIONS:
             return None
-        try:
-            spec = importlib.util.spec_from_file_location("nemo_fake_make_samples", SAMPLES)
-            if spec is None or spec.loader is None:
-                return None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            if ext not in module.ALL_EXTENSIONS:
-                return None
-            if self._samples is None:
-                self._samples = Path(tempfile.mkdtemp(prefix="nemo-verify-"))
-            path: Path = module.make_sample(self._samples, ext)
-            return path.read_bytes()
-        except Exception:
-            return None
+        if self._samples is None:
+            self._samples = Path(tempfile.mkdtemp(prefix="nemo-verify-"))
+        return make_sample(self._samples, ext).read_bytes()
 
     def build(self, interaction: Interaction) -> httpx.Request:
         req = interaction.request

@@ -9,55 +9,85 @@ that fuzzes the fake), SSE streams frame by frame against events.schema.json.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from jsonschema import Draft202012Validator
 
+from mock_server import contract_files
 from mock_server.journal import Exchange
 from nemo_protocol import sse
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
-META_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}  # the contract itself, its UI
+META_PATHS = {"/openapi.json", "/docs", "/"}  # the contract, its UI (and /docs/assets/*)
+INSPECTOR_PATHS = "/_fake/ui"  # the inspector's pages: a UI, outside the API contract
+
+
+# The skill API, then the gateway the official CLI uses (same origin, disjoint paths).
+OPENAPI_FILES = ("openapi.yaml", "gateway.openapi.yaml")
 
 
 @cache
-def _openapi() -> Any:
+def _openapi(name: str = "openapi.yaml") -> Any:
     import schemathesis
 
-    return schemathesis.openapi.from_path(str(CONTRACTS / "openapi.yaml"))
+    # a copy: schemathesis may resolve references in place, the app serves the original
+    return schemathesis.openapi.from_dict(copy.deepcopy(contract_files.openapi(name)))
 
 
 def operation_for(method: str, path: str) -> Any:
     """The contract's operation for a concrete request (None if it has none).
     schemathesis's lookup answers HEAD with the GET operation; take HEAD's own."""
-    found = _openapi().find_operation_by_path(method, path)
-    if found is None or found.method.upper() == method.upper():
-        return found
-    try:
-        return _openapi()[found.path][method.upper()]
-    except KeyError:
-        return found
+    for name in OPENAPI_FILES:
+        schema = _openapi(name)
+        found = schema.find_operation_by_path(method, path)
+        if found is None:
+            continue
+        if found.method.upper() == method.upper():
+            return found
+        try:
+            return schema[found.path][method.upper()]
+        except KeyError:
+            return found
+    return None
+
+
+@cache
+def ws_validator() -> Draft202012Validator:
+    """The gateway's WebSocket messages (the schema's root accepts server messages)."""
+    schema = contract_files.json_schema("gateway-ws")
+    return Draft202012Validator(schema)
 
 
 @cache
 def events_validator() -> Draft202012Validator:
-    schema = json.loads((CONTRACTS / "events.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+    return Draft202012Validator(contract_files.json_schema("events"))
+
+
+def require_schemathesis() -> None:
+    """The REST checks need schemathesis, which the `pytest` extra installs."""
+    import importlib.util
+
+    if importlib.util.find_spec("schemathesis") is None:
+        raise RuntimeError(
+            "nemo-fake's contract checks need schemathesis: pip install 'nemo-fake[pytest]' "
+            "(or turn the checks off with --no-nemo-contract)"
+        )
 
 
 class ContractChecker:
     def __init__(self) -> None:
+        require_schemathesis()
         self.violations: list[str] = []
         self.checked = 0  # responses
         self.sse_events = 0  # SSE payloads among them, each validated on its own
+        self.ws_messages = 0  # WebSocket messages the fake sent (counted in `checked` too)
         self._lock = threading.Lock()
 
     def observe(self, exchange: Exchange) -> None:
@@ -75,15 +105,17 @@ class ContractChecker:
             )
 
     def check(self, exchange: Exchange) -> list[str]:
-        if exchange.path in META_PATHS:
+        if exchange.path in META_PATHS or exchange.path.startswith((INSPECTOR_PATHS, "/docs/")):
             return []
+        if exchange.websocket:
+            return self._check_ws(exchange.body)
         operation = operation_for(exchange.method, exchange.path)
         if operation is None:
             # unknown routes (404) and known paths with another method (405) are outside it
             return (
                 []
                 if exchange.status in (404, 405)
-                else ["no such operation in contracts/openapi.yaml"]
+                else ["no such operation in contracts/ (openapi.yaml, gateway.openapi.yaml)"]
             )
         if exchange.injected and exchange.status >= 500:
             return []  # injected 5xx are outside the documented contract by design
@@ -126,6 +158,25 @@ class ContractChecker:
             for error in events_validator().iter_errors(event):
                 problems.append(f"SSE event violates events.schema.json: {error.message[:200]}")
         return problems
+
+    def _check_ws(self, body: bytes) -> list[str]:
+        with self._lock:
+            self.ws_messages += 1
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return [f"WebSocket message is not JSON: {body[:80]!r}"]
+        validator = ws_validator()
+        kind = message.get("type") if isinstance(message, dict) else None
+        definition = f"server_{kind}"
+        if isinstance(kind, str) and definition in validator.schema["$defs"]:
+            # the message's own definition: its errors name the field, not just "oneOf"
+            validator = validator.evolve(schema=validator.schema["$defs"][definition])
+        return [
+            f"WebSocket message {kind!r} violates gateway-ws.schema.json: "
+            + _one_line(error.message)[:200]
+            for error in validator.iter_errors(message)
+        ]
 
 
 def _one_line(text: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from mock_server.testing.transport import AsyncStreamingTransport, StreamingTran
 
 if TYPE_CHECKING:
     import respx
+    from starlette.testclient import WebSocketTestSession
 
     from mock_server.testing.conformance import ContractChecker
 
@@ -78,6 +80,11 @@ def journal_line(entry: JournalEntry) -> str:
     return " ".join(parts)
 
 
+def _of_the_fake(name: str) -> Any:
+    """A read-only attribute of the handle that is the same attribute of its `Fake`."""
+    return property(lambda handle: getattr(handle.fake, name))
+
+
 class FakeHandle:
     """`nemo_fake`: reset, advance, faults, journal, dialects, accounts — and clients."""
 
@@ -116,21 +123,10 @@ class FakeHandle:
         """Where clients send requests (in process: a name only the transports know)."""
         return self.base_url
 
-    @property
-    def config(self) -> FakeConfig:
-        return self.fake.config
-
-    @property
-    def clock(self) -> Any:
-        return self.fake.clock
-
-    @property
-    def faults(self) -> Any:
-        return self.fake.faults
-
-    @property
-    def journal(self) -> Any:
-        return self.fake.journal
+    config = _of_the_fake("config")  # FakeConfig
+    clock = _of_the_fake("clock")
+    faults = _of_the_fake("faults")
+    journal = _of_the_fake("journal")
 
     def advance(self, seconds: float) -> float:
         """Move API time forward (a client's `sleep` can be this: waits become instant)."""
@@ -240,6 +236,26 @@ class FakeHandle:
         return httpx.AsyncClient(
             transport=self.async_transport(), base_url=self.base_url, timeout=30
         )
+
+    @contextlib.contextmanager
+    def websocket(self, path: str) -> Iterator[WebSocketTestSession]:
+        """A WebSocket to the fake in process (e.g. the gateway's
+        `/ws/chat?token=...&session_id=...`), Starlette's test session: `send_json`,
+        `receive_json`, `close`. The clock auto-advances while it is open (when the app
+        has been quiet a moment and a coroutine waits on API time)."""
+        with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx works
+            warnings.simplefilter("ignore")
+            from starlette.testclient import TestClient
+
+        probe = ActivityProbe(self.app)
+        advancer = IdleAdvancer(self.tracker, probe, 0.003).start()
+        try:
+            client = TestClient(probe, base_url=self.base_url)
+            url = "ws" + self.base_url.removeprefix("http") + path  # ws://nemo-fake.local/...
+            with client.websocket_connect(url) as session:
+                yield session
+        finally:
+            advancer.stop()
 
     def respx_router(self, base_url: str | None = None, **router: Any) -> respx.MockRouter:
         """A respx router sending every request under `base_url` to the fake, streamed.

@@ -75,6 +75,7 @@ class ContractStats:
     tests: int = 0
     responses: int = 0
     sse_events: int = 0
+    ws_messages: int = 0
     violations: int = 0
 
     def add(self, other: dict[str, int]) -> None:
@@ -151,16 +152,12 @@ def _option_config(config: pytest.Config) -> dict[str, Any]:
     seed = config.getoption("--nemo-seed", None)
     if seed is not None:
         values["seed"] = seed
+    from mock_server.config import FakeConfig, ValidationError, parse_assignment
+
     for item in config.getoption("--nemo-dialect", []) or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--nemo-dialect takes KEY=VALUE, got {item!r}")
-        values[key.strip()] = value.strip()
+        key, value = parse_assignment(item, "--nemo-dialect")
+        values[key] = value
     if values:
-        from pydantic import ValidationError
-
-        from mock_server.config import FakeConfig
-
         try:
             FakeConfig.model_validate(values)
         except ValidationError as exc:
@@ -386,6 +383,7 @@ def pytest_runtest_teardown(
                     "tests": 1,
                     "responses": record.checker.checked,
                     "sse_events": record.checker.sse_events,
+                    "ws_messages": record.checker.ws_messages,
                     "violations": len(record.checker.violations),
                 }
             )
@@ -469,6 +467,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     terminalreporter.write_sep("-", "nemo-fake contract")
     terminalreporter.write_line(
-        f"nemo-fake contract: {stats.responses} responses ({stats.sse_events} SSE events) "
+        f"nemo-fake contract: {stats.responses} responses ({stats.sse_events} SSE events, "
+        f"{stats.ws_messages} WebSocket messages) "
         f"of {stats.tests} tests checked against contracts/: {stats.violations} violations"
     )

@@ -20,6 +20,7 @@ from .helpers import (
     API,
     SID,
     SID2,
+    STATE,
     TITLE_TRACK,
     TOKEN,
     TOKEN2,
@@ -36,7 +37,6 @@ from .helpers import (
     stream_response,
 )
 
-STATE = f"/api/state/nemo_agent/me/{SID}/latest"
 CDN = "https://cdn.test/render-result/r.mp4"
 
 

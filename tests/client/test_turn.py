@@ -23,6 +23,7 @@ from client import (
 
 from .helpers import (
     SID,
+    STATE,
     TITLE_TRACK,
     VIDEO_TRACK,
     Harness,
@@ -35,8 +36,6 @@ from .helpers import (
     state_body,
     stream_response,
 )
-
-STATE = f"/api/state/nemo_agent/me/{SID}/latest"
 
 
 def states(*tracks: list) -> list[httpx.Response]:

@@ -139,10 +139,14 @@ EXPECTED_OPERATIONS = {
     ("post", "/api/auth/claim-token"): "createClaimToken",
     ("post", "/api/tasks/me/with-session/nemo_agent"): "createSession",
     ("post", "/api/upload-video/nemo_agent/me/{session_id}"): "uploadMedia",
+    ("post", "/api/upload-video/nemo_agent/{user}/{session_id}"): "uploadMediaAsUser",
     ("get", "/api/credits/balance/simple"): "getCreditsBalance",
     ("get", "/api/state/nemo_agent/me/{session_id}/latest"): "getSessionState",
+    ("get", "/api/state/nemo_agent/{user}/{session_id}/latest"): "getSessionStateAsUser",
     ("post", "/api/render/proxy/lambda"): "submitRender",
+    ("post", "/api/render/proxy/draft"): "submitRenderDraft",
     ("get", "/api/render/proxy/lambda/{render_id}"): "getRender",
+    ("get", "/api/render/proxy/{render_id}"): "getRenderTask",
     ("post", "/api/render/proxy/lambda/{render_id}/cancel"): "cancelRender",
     ("get", "/api/render/proxy/{render_id}/download"): "downloadRender",
     ("head", "/api/render/proxy/{render_id}/download"): "headRenderDownload",
@@ -213,12 +217,18 @@ def test_rest_operations_answer_200_with_success_or_error_envelope() -> None:
         assert success["properties"]["code"] == {"const": 0}, path
         assert success["additionalProperties"] is False, path
         checked += 1
-    assert checked == 6
+    assert checked == 8
     assert schemas["ErrorEnvelope"]["properties"]["code"]["not"] == {"const": 0}
 
 
 def test_render_proxy_json_operations_can_answer_200_with_a_proxy_error() -> None:
-    for op_id in ("submitRender", "getRender", "cancelRender"):
+    for op_id in (
+        "submitRender",
+        "submitRenderDraft",
+        "getRender",
+        "getRenderTask",
+        "cancelRender",
+    ):
         op = next(op for _m, _p, op in _operations() if op["operationId"] == op_id)
         refs = [b["$ref"] for b in _json_200_schema(op)["oneOf"]]
         assert refs[-1] == "#/components/schemas/ProxyError", op_id

@@ -60,6 +60,11 @@ def test_every_route_success_and_documented_errors(
         == 0
     )
     assert http.get("/api/state/nemo_agent/me/1/latest", headers=auth).json()["code"] == 1002
+    # the user-id-in-path forms: the caller's own id works, anyone else's is 1002
+    own = f"/api/state/nemo_agent/{user.user_id}/{user.session_id}/latest"
+    assert http.get(own, headers=auth).json()["code"] == 0
+    other = f"/api/state/nemo_agent/anon_0000000000000000/{user.session_id}/latest"
+    assert http.get(other, headers=auth).json()["code"] == 1002
     assert http.get("/api/credits/balance/simple", headers=auth).json()["code"] == 0
     claim = {"task_id": user.task_id, "session_id": user.session_id}
     assert http.post("/api/auth/claim-token", headers=auth, json=claim).json()["code"] == 0
@@ -84,6 +89,8 @@ def test_every_route_success_and_documented_errors(
         == 4002
     )
     assert http.post(upload, headers=auth, json={"urls": []}).status_code == 400
+    as_user = f"/api/upload-video/nemo_agent/{user.user_id}/{user.session_id}"
+    assert http.post(as_user, headers=auth, json={"urls": []}).status_code == 400
     # media CDN: GET, HEAD, Range, 404
     cdn = ok["data"]["files"][0]["cdn_url"]
     assert http.get(cdn).status_code == 200 and http.head(cdn).status_code == 200
@@ -114,6 +121,11 @@ def test_every_route_success_and_documented_errors(
         == 402
     )
     assert http.get("/api/render/proxy/lambda/nope", headers=auth).status_code == 404
+    # the first version's routes: the same jobs
+    first = {**submit, "id": "render_first"}
+    assert http.post("/api/render/proxy/draft", headers=auth, json=first).status_code == 200
+    assert http.get("/api/render/proxy/render_first", headers=auth).json()["status"] == "pending"
+    assert http.get("/api/render/proxy/nope", headers=auth).status_code == 404
     fake.advance(30)
     done = http.get("/api/render/proxy/lambda/render_walk", headers=auth).json()["data"]
     assert done["status"] == "completed"

@@ -112,7 +112,7 @@ def test_bad(nemo_fake, nemo_contract_checker):
     assert "GET /api/credits/balance/simple -> 200" in out
     assert "contract violations: 1" in out
     assert (
-        "nemo-fake contract: 3 responses (0 SSE events) of 2 tests checked against "
+        "nemo-fake contract: 3 responses (0 SSE events, 0 WebSocket messages) of 2 tests checked against "
         "contracts/: 1 violations"
     ) in out
 
@@ -144,8 +144,8 @@ def test_the_summary_adds_up_over_xdist_workers(pytestconfig: pytest.Config):
     from mock_server.testing import pytest_plugin as plugin
 
     outputs = []
-    for counts in ({"tests": 2, "responses": 7, "sse_events": 3, "violations": 0},
-                   {"tests": 1, "responses": 5, "sse_events": 0, "violations": 1}):  # fmt: skip
+    for counts in ({"tests": 2, "responses": 7, "sse_events": 3, "ws_messages": 2, "violations": 0},
+                   {"tests": 1, "responses": 5, "sse_events": 0, "ws_messages": 0, "violations": 1}):  # fmt: skip
         stats = plugin.ContractStats()
         stats.add(counts)
         worker = SimpleNamespace(workeroutput={}, stash={plugin.STATS: stats})
@@ -155,12 +155,14 @@ def test_the_summary_adds_up_over_xdist_workers(pytestconfig: pytest.Config):
     for output in outputs:
         plugin.pytest_testnodedown(SimpleNamespace(workeroutput=output, config=controller), None)
     total = controller.stash[plugin.STATS]
-    assert total.as_dict() == {"tests": 3, "responses": 12, "sse_events": 3, "violations": 1}
+    assert total.as_dict() == {
+        "tests": 3, "responses": 12, "sse_events": 3, "ws_messages": 2, "violations": 1
+    }  # fmt: skip
     lines: list[str] = []
     reporter = SimpleNamespace(write_sep=lambda *a: None, write_line=lines.append)
     plugin.pytest_terminal_summary(reporter, 0, controller)  # type: ignore[arg-type]
     assert lines == [
-        "nemo-fake contract: 12 responses (3 SSE events) of 3 tests checked against "
+        "nemo-fake contract: 12 responses (3 SSE events, 2 WebSocket messages) of 3 tests checked against "
         "contracts/: 1 violations"
     ]
 

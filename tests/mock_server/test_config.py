@@ -4,13 +4,11 @@ from pydantic import ValidationError
 from mock_server.config import FakeConfig
 
 
-def test_env_variables_and_overrides() -> None:
-    env = {
-        "NEMO_FAKE_SEED": "7",
-        "NEMO_FAKE_RENDER_SECONDS": "1,2",
-        "NEMO_FAKE_ERROR_STATUS": "mapped",
-    }
-    config = FakeConfig.from_env(env, seed=9)
+def test_env_variables_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEMO_FAKE_SEED", "7")
+    monkeypatch.setenv("NEMO_FAKE_RENDER_SECONDS", "1,2")
+    monkeypatch.setenv("NEMO_FAKE_ERROR_STATUS", "mapped")
+    config = FakeConfig.from_env(seed=9)
     assert config.seed == 9  # explicit override wins
     assert config.render_seconds == (1.0, 2.0)
     assert config.error_status == "mapped"

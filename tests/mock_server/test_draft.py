@@ -84,3 +84,61 @@ def test_canvas_and_title_sizing() -> None:
     portrait = drafts.with_title(d, "t", "Tall")
     assert portrait["t"][2]["sg"][0]["size"] == 76 and portrait["m"]["title"] == "Tall"
     assert drafts.with_canvas({}, 1, 1)["m"] == {"width": 1, "height": 1}
+
+
+# --- the extension keys (contracts/draft-extensions.md)
+
+
+def test_kept_closes_gaps_and_moves_source_offsets() -> None:
+    d = drafts.kept(full_draft(), [(0, 2000), (5000, 10_000)])
+    (video, bgm, title) = d["t"]
+    assert [(s["s"], s["d"], s["so"]) for s in video["sg"]] == [(0, 2000, 0), (2000, 5000, 5000)]
+    assert sum(s["d"] for s in bgm["sg"]) == 7000 and d["d"] == 7000
+    assert title["sg"][0]["s"] == 0
+    later = drafts.kept(full_draft(), [(4000, 10_000)])  # the title (0-3 s) stays at the start
+    assert later["t"][2]["sg"][0]["s"] == 0 and later["t"][0]["sg"][0]["so"] == 4000
+
+
+def test_extended_loops_picture_and_music() -> None:
+    d = drafts.extended(full_draft(), 15_000, "v_loop")
+    video = d["t"][0]["sg"]
+    assert [(s["s"], s["d"]) for s in video] == [(0, 10_000), (10_000, 10_000), (20_000, 5000)]
+    assert all(s["tr"]["k"] == "crossfade" for s in video[1:]) and d["d"] == 25_000
+    assert sum(s["d"] for s in d["t"][1]["sg"]) == 25_000
+
+
+def test_speed_divides_the_length_and_scales_timed_text() -> None:
+    d = drafts.with_subtitles(full_draft(), [(0, 5000, "a"), (5000, 5000, "b")], ["c1", "c2"])
+    fast = drafts.with_speed(d, 2)
+    assert fast["t"][0]["sg"][0]["sp"] == 2 and fast["d"] == 5000
+    subs = next(t for t in fast["t"] if t["n"] == "Subtitles")["sg"]
+    assert [(c["s"], c["d"]) for c in subs] == [(0, 2500), (2500, 2500)]
+    slow = drafts.with_speed(full_draft(), 0.5)
+    assert slow["d"] == 20_000 and sum(s["d"] for s in slow["t"][1]["sg"]) == 20_000
+    assert drafts.with_speed(full_draft(), 100)["t"][0]["sg"][0]["sp"] == 4  # clamped
+
+
+def test_filters_fades_transitions_text_roles() -> None:
+    d = drafts.with_fx(drafts.with_fx(full_draft(), ["warm", "vignette"]), ["cool"])
+    assert d["t"][0]["sg"][0]["fx"] == ["vignette", "cool"]  # cool replaced warm
+    assert "fx" not in drafts.without_fx(d)["t"][0]["sg"][0]
+    faded = drafts.with_fades(full_draft(), 1000, 2000, audio=True)
+    assert (faded["t"][0]["sg"][0]["fi"], faded["t"][0]["sg"][0]["fo"]) == (1000, 2000)
+    assert faded["t"][1]["sg"][0]["fo"] == 2000
+    two = drafts.kept(full_draft(), [(0, 3000), (6000, 10_000)])
+    assert drafts.with_transitions(two, "wipe", 800)["t"][0]["sg"][1]["tr"] == {
+        "k": "wipe",
+        "d": 800,
+    }
+    over = drafts.with_overlay(full_draft(), "o1", "SALE", start=8000, duration=5000)
+    (text,) = [t for t in over["t"] if t["n"] == "Text"]
+    assert (text["sg"][0]["s"], text["sg"][0]["d"], text["sg"][0]["k"]) == (8000, 2000, "overlay")
+    assert [t["n"] for t in drafts.without_text(over, ("overlay",))["t"]] == [
+        "Video",
+        "BGM",
+        "Title",
+    ]
+    assert [t["tt"] for t in drafts.without_text(over)["t"]] == [0, 1]
+    assert 'Text: "SALE" (8-10s)' in drafts.summary(over)
+    assert drafts.without_bgm(full_draft())["t"][1]["tt"] == 7
+    assert drafts.with_volume(full_draft(), 0.8)["t"][1]["sg"][0]["vol"] == 0.8

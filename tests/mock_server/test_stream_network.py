@@ -154,7 +154,7 @@ def test_sync_in_process_transport_streams(fake: Fake) -> None:
             "POST", "/run_sse", headers=headers, json=body(sid, "add music")
         ) as response:
             frames = list(response.iter_raw())
-        assert len(frames) == 1 and b"no video" in frames[0]  # nothing to edit yet: text only
+        assert len(frames) == 1 and b"MP4, MOV" in frames[0]  # nothing to edit: ask for it
         with client.stream(
             "POST", "/run_sse", headers=headers, json=body(sid, "generate a video of dunes")
         ) as response:

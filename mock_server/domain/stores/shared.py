@@ -148,6 +148,7 @@ class SharedStore(Store):
     # --- records
     def put_account(self, account: Account) -> None:
         self._put("account", account.user_id, account)
+        self.backend.index_add("accounts", account.user_id)
 
     def account(self, user_id: str) -> Account | None:
         found: Account | None = self._get("account", user_id)
@@ -176,6 +177,7 @@ class SharedStore(Store):
     def put_session(self, session: Session) -> None:
         self._put("session", session.session_id, session)
         self.backend.index_add(f"sessions:{session.user_id}", session.session_id)
+        self.backend.index_add("sessions", session.session_id)
         if self.on_planned_here is not None and codec.planned_here(session):
             self.on_planned_here(session)
 
@@ -198,6 +200,7 @@ class SharedStore(Store):
         key = f"{render.user_id}:{render.render_id}"  # render ids are per user
         self._put("render", key, render)
         self.backend.index_add(f"published:{render.public_key}", key)
+        self.backend.index_add("renders", key)
 
     def render(self, user_id: str, render_id: str) -> Render | None:
         found: Render | None = self._get("render", f"{user_id}:{render_id}")
@@ -207,6 +210,17 @@ class SharedStore(Store):
         keys = self.backend.index(f"published:{public_key}")
         found: Render | None = self._get("render", keys[0]) if keys else None
         return found
+
+    # everything, for the inspector (indexes kept by the puts above)
+    def all_accounts(self) -> list[Account]:
+        return [a for a in map(self.account, self.backend.index("accounts")) if a is not None]
+
+    def all_sessions(self) -> list[Session]:
+        return [s for s in map(self.session, self.backend.index("sessions")) if s is not None]
+
+    def all_renders(self) -> list[Render]:
+        found = (self._get("render", key) for key in self.backend.index("renders"))
+        return [r for r in found if r is not None]
 
     def next_count(self, scope: str) -> int:
         return self.backend.incr(scope)

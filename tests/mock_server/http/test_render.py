@@ -1,11 +1,16 @@
 import copy
 import re
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from mock_server.config import FakeConfig
+from mock_server.domain.model import Render
 from mock_server.fake import Fake
+from mock_server.http import routes_render
 from tests.conftest import ATTRIBUTION, SIMPLE_DRAFT, User, new_user
 
 
@@ -258,3 +263,112 @@ def test_render_ids_are_per_user(http: httpx.Client, fake: Fake, user: User) -> 
     key = first["outputUrl"].rsplit("-", 1)[1]
     assert http.get(f"/render-result/render_2-{key}").status_code == 404
     assert http.get(first["outputUrl"].replace(key[:4], "0000")).status_code == 404
+
+
+def test_the_default_poll_carries_what_every_documented_client_reads(
+    http: httpx.Client, fake: Fake, user: User
+) -> None:
+    """v4.4 reads data.status / data.outputUrl; v1.9, v4.5.1 and the seeds read top-level
+    status and output.url; the first version reads taskId too (API notes §7)."""
+    assert FakeConfig().render_poll == "compat"
+    fake.configure(render_poll=FakeConfig().render_poll, render_seconds=(30.0, 30.0))
+    submit(http, user)
+    fake.advance(30)
+    body = poll(http, user)
+    data = body["data"]
+    assert body["success"] is True and data["status"] == body["status"] == "completed"
+    assert data["progress"] == body["progress"] == 100
+    assert data["outputUrl"] == body["output"]["url"] and body["taskId"] == data["id"]
+    assert data["completedAt"] - data["createdAt"] == 30_000
+
+
+@pytest.mark.parametrize("dialect", ["legacy", "compat"])
+def test_a_failure_reads_at_the_top_level_too(
+    http: httpx.Client, fake: Fake, user: User, dialect: str
+) -> None:
+    fake.configure(render_failure_rate=1.0, render_poll=dialect)
+    submit(http, user)
+    fake.advance(100)
+    body = poll(http, user)
+    assert body["status"] == "failed" and body["error"]
+
+
+def test_the_first_versions_routes_serve_the_same_jobs(
+    http: httpx.Client, fake: Fake, user: User
+) -> None:
+    body = {"id": "render_first", "sessionId": user.session_id, "draft": SIMPLE_DRAFT}
+    accepted = http.post("/api/render/proxy/draft", headers=user.auth, json=body).json()
+    assert accepted["data"] == {"id": "render_first", "status": "pending", "progress": 5}
+    fake.advance(100)
+    first = http.get("/api/render/proxy/render_first", headers=user.auth).json()
+    assert first == poll(http, user, "render_first")
+    assert first["status"] == "completed" and first["output"]["url"].endswith(".mp4")
+    # another user's task is "not found", as on the lambda route
+    other = new_user(http, "someone-else")
+    stranger = http.get("/api/render/proxy/render_first", headers=other.auth)
+    assert stranger.status_code == 404 and stranger.json()["success"] is False
+    # the draft route refuses what the lambda route refuses (here: no attribution, 402)
+    bare = {"Authorization": user.auth["Authorization"]}
+    refused = http.post("/api/render/proxy/draft", headers=bare, json={**body, "id": "r2"})
+    assert refused.status_code == 402 and "attribution" in refused.json()["error"]
+
+
+def test_render_time_is_api_time_on_a_scaled_clock(
+    http: httpx.Client, fake: Fake, user: User
+) -> None:
+    """At 0.0001 real s per API s a 30 s render is due after 3 ms, long before the real
+    encoder is done: the job reads `processing` until its file exists, then completes at
+    the API time it was due, not when the encoder happened to finish."""
+    fake.configure(clock="scaled", time_scale=0.0001, render_seconds=(30.0, 30.0))
+    submit(http, user)
+    job = fake.service.renders.backend.pending(fake.service.store.render(user.user_id, "render_1"))
+    assert job is not None
+    job.result(timeout=120)  # wait for the encoder itself, not for time
+    data = poll(http, user)["data"]
+    assert data["status"] == "completed"
+    assert data["completedAt"] - data["createdAt"] == 30_000
+    assert fake.clock.now() * 1000 - data["createdAt"] > 30_000  # the encode took API hours
+
+
+class HeldEncoder:
+    """A render backend whose encode finishes when the test says so."""
+
+    def __init__(self, out: Path) -> None:
+        self.job: Future[Any] = Future()
+        self.out = out
+
+    def start(self, render: Render) -> None:
+        pass
+
+    def check(self, render: Render) -> None:
+        if self.job.done():
+            render.artifact, render.size, render.media_duration = self.out, 4, 2.0
+
+    def pending(self, render: Render) -> Future[Any] | None:
+        return self.job
+
+    def forget(self, render: Render) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_due_render_waits_for_its_encoder_briefly_then_reads_processing(
+    http: httpx.Client, fake: Fake, user: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"mp4!")
+    held = HeldEncoder(out)
+    monkeypatch.setattr(fake.service.renders, "backend", held)
+    monkeypatch.setitem(routes_render.ENCODER_WAIT, "scaled", 0.05)
+    fake.configure(clock="scaled", time_scale=0.0001, render_seconds=(30.0, 30.0))
+    submit(http, user)
+    fake.advance(30)  # due, whatever this machine's speed
+    waiting = poll(http, user)
+    assert (waiting["status"], waiting["progress"]) == ("processing", 99)
+    assert not held.job.cancelled()  # giving up the wait leaves the encode alone
+    held.job.set_result(None)
+    done = poll(http, user)["data"]
+    assert done["status"] == "completed"
+    assert done["completedAt"] - done["createdAt"] == 30_000

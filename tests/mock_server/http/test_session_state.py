@@ -104,3 +104,30 @@ def test_unknown_route_is_a_clear_404(http: httpx.Client) -> None:
     response = http.get("/api/nope")
     assert response.status_code == 404 and "/api/nope" in response.json()["message"]
     assert http.delete("/api/credits/balance/simple").status_code == 405
+
+
+def test_state_with_the_callers_own_user_id_in_the_path(http: httpx.Client, user: User) -> None:
+    """Versions before v1.0 write the user id where `me` stands: the same state."""
+    me = http.get(f"/api/state/nemo_agent/me/{user.session_id}/latest", headers=user.auth)
+    own = http.get(
+        f"/api/state/nemo_agent/{user.user_id}/{user.session_id}/latest", headers=user.auth
+    )
+    assert own.json() == me.json() and own.json()["code"] == 0
+
+
+@pytest.mark.parametrize("error_status", ["ok200", "mapped"])
+def test_another_users_id_in_the_path_is_not_found(
+    http: httpx.Client, fake: Fake, user: User, error_status: str
+) -> None:
+    fake.configure(error_status=error_status)
+    other = new_user(http, "client-2")
+    # the other user's id with my session, and my id with their session: both 1002,
+    # worded exactly as an unknown session is
+    for who, sid in ((other.user_id, user.session_id), (user.user_id, other.session_id)):
+        response = http.get(f"/api/state/nemo_agent/{who}/{sid}/latest", headers=user.auth)
+        assert response.status_code == (200 if error_status == "ok200" else 404)
+        assert response.json() == {
+            "code": 1002,
+            "message": f"Session not found: {sid}",
+            "data": None,
+        }

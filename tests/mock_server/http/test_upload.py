@@ -6,7 +6,7 @@ import pytest
 
 from fixtures.media.make_samples import write_image, write_video
 from mock_server.fake import Fake
-from tests.conftest import User
+from tests.conftest import User, new_user
 
 
 def upload_path(user: User) -> str:
@@ -248,4 +248,26 @@ def test_a_refused_url_in_a_list_adds_none_of_them(
 ) -> None:
     body = {"urls": [clip.as_uri(), "file:///etc/hostname.mp4"], "source_type": "url"}
     assert http.post(upload_path(user), headers=user.auth, json=body).status_code == 400
+    assert state(http, user)["video_infos"] == []
+
+
+def test_upload_with_the_callers_own_user_id_in_the_path(
+    http: httpx.Client, user: User, clip: Path
+) -> None:
+    """The first version, v4.4 and v4.5.x upload to `.../nemo_agent/<user_id>/<sid>`."""
+    files = [("files", ("clip.mp4", clip.read_bytes(), "video/mp4"))]
+    path = f"/api/upload-video/nemo_agent/{user.user_id}/{user.session_id}"
+    body = http.post(path, headers=user.auth, files=files).json()
+    assert body["code"] == 0 and body["data"]["files"][0]["width"] == 320
+    assert [i["filename"] for i in state(http, user)["video_infos"]] == ["clip.mp4"]
+
+
+def test_upload_under_another_users_id_is_refused_before_the_body(
+    http: httpx.Client, user: User
+) -> None:
+    other = new_user(http, "client-2")
+    path = f"/api/upload-video/nemo_agent/{other.user_id}/{user.session_id}"
+    files = [("files", ("clip.mp4", b"not even read", "video/mp4"))]
+    body = http.post(path, headers=user.auth, files=files).json()
+    assert body == {"code": 1002, "message": f"Session not found: {user.session_id}", "data": None}
     assert state(http, user)["video_infos"] == []

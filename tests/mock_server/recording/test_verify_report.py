@@ -69,7 +69,13 @@ def test_a_changed_field_type_is_drift(tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(
         cli,
-        ["verify", str(target), str(CASSETTES / "render_poll_shapes.json")],
+        [
+            "verify",
+            str(target),
+            str(CASSETTES / "render_poll_shapes.json"),
+            "--html",
+            str(tmp_path / "drift.html"),
+        ],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 1, result.output
@@ -78,6 +84,9 @@ def test_a_changed_field_type_is_drift(tmp_path: Path) -> None:
         and "$.data.available" in result.output
         and "no drift" in result.output
     )
+    page = (tmp_path / "drift.html").read_text()  # the same report as a page
+    assert "1 with drift" in page and page.count('class="diff-drift"') == 1
+    assert "$.data.available" in page and "render_poll_shapes.json" in page
 
 
 def test_a_changed_stream_is_drift(tmp_path: Path) -> None:
@@ -138,11 +147,11 @@ def test_a_token_the_cassette_never_issued_gets_a_minted_account() -> None:
 
 def test_dialects_and_errors_on_the_command_line(tmp_path: Path) -> None:
     shapes = str(CASSETTES / "render_poll_shapes.json")
-    legacy = CliRunner().invoke(
-        cli, ["verify", shapes, "--set", "render_poll=legacy"], env={"COLUMNS": "200"}
+    strict = CliRunner().invoke(
+        cli, ["verify", shapes, "--set", "render_poll=data"], env={"COLUMNS": "200"}
     )
-    assert legacy.exit_code == 1  # the v1.9 poll shape differs from the recorded v4.4 one
-    assert "$.taskId" in legacy.output
+    assert strict.exit_code == 1  # the strict v4.4 shape lacks the recorded compat top level
+    assert "$.taskId" in strict.output
     assert CliRunner().invoke(cli, ["verify", shapes, "--set", "render_poll"]).exit_code == 2
     assert (
         CliRunner().invoke(cli, ["verify", shapes, "--set", "render_poll=sideways"]).exit_code == 2

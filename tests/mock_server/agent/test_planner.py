@@ -1,6 +1,5 @@
-"""The fake agent's pure parts: intent parsing, the seeded chances, and turn planning."""
-
-# ruff: noqa: RUF001  (Chinese messages use full-width punctuation)
+"""The planner: understanding + session → the turn's steps, changes and charges; and
+the seeded chances. Pure: every test builds a `TurnInput` and inspects the plan."""
 
 from __future__ import annotations
 
@@ -8,181 +7,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from client.draft import Draft
 from mock_server import agent
 from mock_server.agent import (
-    ASK,
-    ASPECT,
-    CHAT,
-    GENERATE,
-    MUSIC,
     TEMPORARY_ISSUE,
-    TITLE,
     TOOL_ASK,
     TOOL_EDIT,
     TOOL_MUSIC,
     TOOL_VIDEO,
-    TRIM,
-    TurnInput,
-    canvas_size,
-    parse_intents,
     plan_turn,
     silent_close,
     temporary_issue,
-    title_from,
 )
 from mock_server.config import FakeConfig
-
-# --- parse_intents -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("message", "kinds", "expected"),
-    [
-        # generation, English (the seeds' examples among them)
-        (
-            "generate a 10-second cinematic video of a city timelapse at night",
-            (GENERATE,),
-            {"prompt": "city timelapse at night", "seconds": 10.0, "style": "cinematic"},
-        ),
-        (
-            "make a video of a cat surfing at sunset",
-            (GENERATE,),
-            {"prompt": "cat surfing at sunset"},
-        ),
-        ("Generate New York skyline at dusk", (GENERATE,), {"prompt": "New York skyline at dusk"}),
-        # a description of the video wanted, without a verb, asks for it too
-        (
-            "a 6-second video of a red fox in the snow",
-            (GENERATE,),
-            {"prompt": "red fox in the snow", "seconds": 6.0},
-        ),
-        ("cinematic clip about city lights", (GENERATE,), {"prompt": "city lights"}),
-        (
-            "generate a short text description like 'a sunset over a mountain lake with calm "
-            "music' into a 1080p MP4",
-            (GENERATE,),
-            {
-                "prompt": "a sunset over a mountain lake with calm music",
-                "resolution": 1080,
-                "music_style": "Calm",
-            },
-        ),
-        (
-            "generate a 9:16 720p anime video of a dragon flying over Tokyo with upbeat music "
-            "titled 'Dragon Night'",
-            (GENERATE,),
-            {
-                "prompt": "dragon flying over Tokyo",
-                "aspect_ratio": "9:16",
-                "resolution": 720,
-                "style": "anime",
-                "music_style": "Upbeat",
-                "title": "Dragon Night",
-            },
-        ),
-        (
-            "create a 1-minute documentary clip about bees",
-            (GENERATE,),
-            {"prompt": "bees", "seconds": 60.0, "style": "documentary"},
-        ),
-        # generation, Chinese
-        ("生成一段海边日落的视频", (GENERATE,), {"prompt": "海边日落", "language": "zh"}),
-        (
-            "帮我生成一个30秒的猫咪视频，电影感",
-            (GENERATE,),
-            {"prompt": "猫咪", "seconds": 30.0, "style": "cinematic", "language": "zh"},
-        ),
-        ("生成视频：城市夜景延时", (GENERATE,), {"prompt": "城市夜景延时"}),
-        # vague → the agent asks what the video should show
-        ("make me a video", (ASK,), {}),
-        ("做个视频", (ASK,), {"language": "zh"}),
-        ("帮我做一个视频", (ASK,), {}),
-        (
-            "generate a 30-second video from my text prompt with cinematic style",
-            (ASK,),
-            {"seconds": 30.0, "style": "cinematic"},
-        ),
-        # music
-        ("add music", (MUSIC,), {}),
-        ("add lo-fi background music at 35%", (MUSIC,), {"music_style": "Lo-fi", "volume": 0.35}),
-        ("generate music", (MUSIC,), {}),
-        ("make the music louder", (MUSIC,), {"volume": 0.6}),
-        ("加点背景音乐", (MUSIC,), {}),
-        ("配乐", (MUSIC,), {}),
-        ("add BGM", (MUSIC,), {}),
-        # titles and text
-        ('add a title "Urban Dreams"', (TITLE,), {"title": "Urban Dreams"}),
-        ("加个标题「城市之梦」", (TITLE,), {"title": "城市之梦"}),
-        ("add captions", (TITLE,), {}),
-        ("加字幕", (TITLE,), {}),
-        ("create a title", (TITLE,), {}),
-        # trim
-        ("trim it to 10s", (TRIM,), {"seconds": 10.0}),
-        ("make it 10 seconds", (TRIM,), {"seconds": 10.0}),
-        ("shorten it", (TRIM,), {"seconds": None}),
-        ("cut it to 5 sec", (TRIM,), {"seconds": 5.0}),
-        ("剪到5秒", (TRIM,), {"seconds": 5.0}),
-        ("时长改成8秒", (TRIM,), {"seconds": 8.0}),
-        (
-            "add music and a title and trim to 8 seconds",
-            (TRIM, MUSIC, TITLE),
-            {"seconds": 8.0},
-        ),
-        # aspect ratio
-        ("change the aspect ratio to 9:16", (ASPECT,), {"aspect_ratio": "9:16"}),
-        ("make it vertical", (ASPECT,), {"aspect_ratio": "9:16"}),
-        ("改成竖屏", (ASPECT,), {"aspect_ratio": "9:16"}),
-        ("横屏", (ASPECT,), {"aspect_ratio": "16:9"}),
-        ("1:1 please", (ASPECT,), {"aspect_ratio": "1:1"}),
-        ("make it square", (ASPECT,), {"aspect_ratio": "1:1"}),
-        ("16：9", (ASPECT,), {"aspect_ratio": "16:9"}),
-        # plain chat and anything else: text only, never an error
-        ("hello", (CHAT,), {}),
-        ("thanks!", (CHAT,), {}),
-        ("what can you do?", (CHAT,), {}),
-        ("", (CHAT,), {}),
-        ("asdf qwerty 12:34 ☃", (CHAT,), {}),
-    ],
-)
-def test_parse_intents(message: str, kinds: tuple[str, ...], expected: dict[str, Any]) -> None:
-    intents = parse_intents(message)
-    assert intents.kinds == kinds
-    for key, value in expected.items():
-        assert getattr(intents, key) == value, key
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [
-        ("a 30-second video of x", 30.0),
-        ("10s of y", 10.0),
-        ("30秒", 30.0),
-        ("2 minutes of z", 120.0),
-        ("1.5 sec", 1.5),
-        ("no number", None),
-    ],
-)
-def test_duration_forms(text: str, seconds: float | None) -> None:
-    assert parse_intents(text).seconds == seconds
-
-
-def test_parse_never_raises_on_odd_input() -> None:
-    for text in ["\x00", "'''", '"', "「", "9:16:1:1", "%%%", "生成" * 500, "a" * 10_000]:
-        assert parse_intents(text).kinds
-
-
-def test_canvas_sizes_and_titles() -> None:
-    assert canvas_size("16:9", 1080) == (1920, 1080)
-    assert canvas_size("9:16", 1080) == (1080, 1920)
-    assert canvas_size("1:1", 720) == (720, 720)
-    assert canvas_size("16:9", 480) == (854, 480)
-    assert title_from("a city timelapse at night") == "City Timelapse At Night"
-    assert title_from("") == "My Video"
-    assert title_from("海边日落") == "海边日落"
-
+from tests.mock_server.agent.plans import CLIP, T0, after_generation, turn_input
 
 # --- chance ------------------------------------------------------------------------------
 
@@ -204,47 +42,6 @@ def test_chances_are_pure_and_follow_the_rate() -> None:
 
 
 # --- plan_turn ---------------------------------------------------------------------------
-
-T0 = 1_767_225_600.0
-CONFIG = FakeConfig()
-CLIP = {
-    "id": "med_up",
-    "filename": "beach.mp4",
-    "file_type": "video",
-    "cdn_url": "http://fake.local/media/med_up/beach.mp4",
-    "duration": 8.0,
-    "width": 1280,
-    "height": 720,
-    "source": "upload",
-}
-
-
-def turn_input(message: str, **changes: Any) -> TurnInput:
-    base = TurnInput(
-        seed=11,
-        config=CONFIG,
-        user_id="anon_0123456789abcdef",
-        session_id="5529798706024415232",
-        turn=1,
-        started_at=T0,
-        message=message,
-        base_url="http://fake.local",
-        data_dir=Path("/data"),
-        draft={},
-        canvas={"width": 1920, "height": 1080, "aspect_ratio": "16:9"},
-        video_infos=[],
-        memory={},
-    )
-    return replace(base, **changes)
-
-
-def after_generation(message: str = "generate a video of a city timelapse") -> TurnInput:
-    plan = plan_turn(turn_input(message))
-    draft: dict[str, Any] = {}
-    for change in plan.changes:
-        if change.draft:
-            draft = change.draft(draft)
-    return turn_input("", turn=2, draft=draft, memory=plan.memory, started_at=plan.ends_at + 5)
 
 
 def shape(plan: agent.TurnPlan) -> list[tuple[str, str]]:
@@ -301,7 +98,7 @@ def test_generation_plan() -> None:
     assert title_change.media == [] and title_change.charge is None
     draft = Draft.parse(plan.draft_after)
     assert draft.exportable and [t.tt for t in draft.t] == [0, 1, 7]
-    assert draft.m == {"title": "City Timelapse At Night", "width": 1920, "height": 1080}
+    assert draft.m == {"title": "City Timelapse at Night", "width": 1920, "height": 1080}
     assert draft.summary() in plan.steps[-1].text
 
 
@@ -393,14 +190,17 @@ def test_the_answer_to_a_question_is_the_prompt() -> None:
     assert plan.steps[1].payload["prompt"] == "red fox in the snow"
 
 
-def test_edits_without_a_video_answer_in_text() -> None:
+def test_edits_without_a_video_ask_for_the_upload() -> None:
     plan = plan_turn(turn_input("add music"))
-    assert plan.kind == "chat" and plan.freeze is None and "no video" in plan.steps[0].text
+    assert plan.kind == "chat" and plan.freeze is None and plan.changes == []
+    assert "MP4, MOV" in plan.steps[0].text and "Upload" in plan.steps[0].text
 
 
-def test_trim_cannot_lengthen() -> None:
+def test_a_longer_length_extends_the_video() -> None:
     plan = plan_turn(replace(after_generation(), message="make it 30 seconds"))
-    assert plan.kind == "chat" and plan.freeze is None and "only shorten" in plan.steps[0].text
+    assert plan.kind == "edit" and plan.freeze is not None
+    assert plan.steps[0].payload == {"action": "extend", "extend_ms": 20000}
+    assert plan.draft_after["d"] == 30000
 
 
 def test_trim_without_a_number_halves() -> None:
