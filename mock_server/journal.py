@@ -41,6 +41,7 @@ class _Masked:
         entry.__dict__.pop(self.raw, None)
         entry.__dict__[self.name] = value
 
+
 # A stream's writes kept per journal entry (a 300 s turn is about 30 writes, 15 KB).
 MAX_FRAMES = 2000
 MAX_FRAME_BYTES = 256 * 1024
