@@ -67,6 +67,9 @@ class JournalFaultMiddleware:
         scope["nemo.journal"] = entry
         started = time.perf_counter()
         request_body = bytearray()
+        content_type = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), ""
+        )
 
         async def receive_logged() -> Message:
             message = await receive()
@@ -92,9 +95,6 @@ class JournalFaultMiddleware:
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if entry.body is None and request_body:
-                content_type = next(
-                    (v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), ""
-                )
                 entry.body = _summarise(bytes(request_body), content_type)
             self.fake.journal.done(entry)
 
