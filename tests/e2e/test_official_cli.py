@@ -146,6 +146,7 @@ def templated(calls: list[tuple[str, str]], **ids: str) -> list[str]:
         for name, value in ids.items():
             path = path.replace(value, "{" + name + "}")
         path = re.sub(r"draft-cli-\d+", "{render}", path)
+        path = re.sub(r"\{render\}-[0-9a-f]{32}\.", "{render}.", path)  # the unguessable part
         out.append(f"{method} {path}")
     return out
 
