@@ -157,3 +157,67 @@ def served(args: list[str], env: dict[str, str] | None = None) -> Iterator[Serve
         yield server
     finally:
         server.stop()
+
+
+
+# --- which worker of `serve --workers N` holds a connection (Linux /proc)
+
+LOOPBACK_HEX = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
+ESTABLISHED = "01"
+
+
+LISTEN = "0A"
+
+
+def worker_pids(supervisor: int, port: int) -> list[int]:
+    """The processes `supervisor` started that listen on `port` (uvicorn's workers, not
+    multiprocessing's resource tracker), from /proc."""
+    children = Path(f"/proc/{supervisor}/task/{supervisor}/children")
+    listening = {inode for inode, (_, state) in server_ends(port).items() if state == LISTEN}
+    return [
+        int(pid) for pid in children.read_text().split() if listening & socket_inodes(int(pid))
+    ]
+
+
+def server_ends(port: int) -> dict[str, tuple[int, str]]:
+    """Loopback TCP sockets whose local port is `port`: inode -> (peer port, state)."""
+    ends = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        _, local, remote, state, *rest = line.split()
+        if local == f"{LOOPBACK_HEX}:{port:04X}" and rest[5] != "0":
+            ends[rest[5]] = (int(remote.split(":")[1], 16), state)
+    return ends
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """The inodes of the sockets `pid` holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed while we looked
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def connection_owner(client: socket.socket, pids: list[int]) -> int | None:
+    """The pid among `pids` holding the server end of `client`'s loopback connection, or
+    None once the server has closed it."""
+    mine = [
+        inode
+        for inode, (peer, _) in server_ends(client.getpeername()[1]).items()
+        if peer == client.getsockname()[1]
+    ]
+    return next((pid for pid in pids if mine and mine[0] in socket_inodes(pid)), None)
+
+
+def open_connections(pid: int, port: int) -> int:
+    """Established connections to `port` that `pid` holds."""
+    held = socket_inodes(pid)
+    return sum(
+        1
+        for inode, (_, state) in server_ends(port).items()
+        if state == ESTABLISHED and inode in held
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import resource
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import httptools
@@ -184,6 +185,23 @@ def protocol_for(limits: ConnectionLimits) -> type[LimitedHttpToolsProtocol]:
     return type("FakeHttpProtocol", (LimitedHttpToolsProtocol,), {"limits": limits})
 
 
+class WorkerHttpProtocol(LimitedHttpToolsProtocol):
+    """The protocol of `serve --workers N`: uvicorn pickles its settings into each spawned
+    worker, and a class pickles by name only, so each worker reads the limits from the
+    configuration the supervisor put in its environment (as its app does)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.limits = worker_limits()
+        super().__init__(*args, **kwargs)
+
+
+@cache
+def worker_limits() -> ConnectionLimits:
+    from mock_server.workers import worker_config
+
+    return ConnectionLimits.of(worker_config())
+
+
 def usable_descriptors() -> int:
     """Connections this process can hold: the soft descriptor limit (raised to the hard
     one when allowed) less a reserve, so accept() never fails for lack of descriptors."""
@@ -198,10 +216,12 @@ def usable_descriptors() -> int:
     return max(1, soft - FD_RESERVE)
 
 
-def connection_options(config: FakeConfig) -> dict[str, Any]:
-    """uvicorn.Config options that apply `config`'s connection limits."""
+def connection_options(config: FakeConfig, workers: bool = False) -> dict[str, Any]:
+    """uvicorn.Config options that apply `config`'s connection limits; with `workers`,
+    options that survive the pickling into spawned workers (which must find `config` in
+    their environment: mock_server/workers.py)."""
     return {
-        "http": protocol_for(ConnectionLimits.of(config)),
+        "http": WorkerHttpProtocol if workers else protocol_for(ConnectionLimits.of(config)),
         "timeout_keep_alive": config.keep_alive_seconds,
         "h11_max_incomplete_event_size": config.max_header_bytes,
     }

@@ -128,3 +128,34 @@ def test_descriptor_budget_is_positive() -> None:
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_worker_options_survive_the_spawn_into_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn pickles its settings into each `--workers` process: the protocol travels
+    by name, and the worker reads its limits from the configuration in its environment."""
+    import pickle
+
+    import uvicorn
+
+    from mock_server.http.protocol import (
+        WorkerHttpProtocol,
+        connection_options,
+        worker_limits,
+    )
+    from mock_server.workers import CONFIG_ENV
+
+    config = FakeConfig(data_dir=str(tmp_path), max_header_count=7, keep_alive_seconds=42)
+    options = connection_options(config, workers=True)
+    sent = uvicorn.Config("mock_server.workers:app", factory=True, workers=2, **options)
+    received = pickle.loads(pickle.dumps(sent))
+    assert received.http is WorkerHttpProtocol
+    assert received.timeout_keep_alive == 42
+    assert received.h11_max_incomplete_event_size == config.max_header_bytes
+    monkeypatch.setenv(CONFIG_ENV, config.model_dump_json())
+    worker_limits.cache_clear()
+    try:
+        assert worker_limits().max_header_count == 7
+    finally:
+        worker_limits.cache_clear()
