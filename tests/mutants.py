@@ -34,7 +34,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY = ("client", "mock_server", "tests", "contracts", "fixtures", "pyproject.toml", "README.md")
+COPY = (
+    "client",
+    "mock_server",
+    "nemo_protocol",
+    "tests",
+    "contracts",
+    "fixtures",
+    "pyproject.toml",
+    "README.md",
+)
+PACKAGES = ("client", "mock_server", "nemo_protocol")  # each must be imported from the copy
 SUITES = {
     # what `make test` runs for the client: its unit tests (respx) and everything below
     "client suite": ("tests/client", "tests/harness", "tests/examples"),
@@ -299,7 +309,7 @@ def environment(copy: Path) -> dict[str, str]:
 
 
 def imports_from(copy: Path) -> None:
-    probe = "import client, mock_server; print(client.__file__); print(mock_server.__file__)"
+    probe = "".join(f"import {p}; print({p}.__file__);" for p in PACKAGES)
     out = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=copy,
