@@ -75,6 +75,7 @@ SECRET_KEYS = {
     "password": "secret",
     "secret": "secret",
     "client_secret": "secret",
+    "admin_token": "secret",  # the fake's admin token (`?admin_token=` logs the inspector in)
 }
 # query parameters of signed URLs (S3, GCS, OSS, Azure SAS, CloudFront)
 SIGNED_PARAMS = re.compile(

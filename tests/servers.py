@@ -159,7 +159,6 @@ def served(args: list[str], env: dict[str, str] | None = None) -> Iterator[Serve
         server.stop()
 
 
-
 # --- which worker of `serve --workers N` holds a connection (Linux /proc)
 
 LOOPBACK_HEX = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
@@ -174,9 +173,7 @@ def worker_pids(supervisor: int, port: int) -> list[int]:
     multiprocessing's resource tracker), from /proc."""
     children = Path(f"/proc/{supervisor}/task/{supervisor}/children")
     listening = {inode for inode, (_, state) in server_ends(port).items() if state == LISTEN}
-    return [
-        int(pid) for pid in children.read_text().split() if listening & socket_inodes(int(pid))
-    ]
+    return [int(pid) for pid in children.read_text().split() if listening & socket_inodes(int(pid))]
 
 
 def server_ends(port: int) -> dict[str, tuple[int, str]]:

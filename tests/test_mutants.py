@@ -22,7 +22,8 @@ def test_mutant_names_are_unique() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", sorted({p for suite in (SUITES, FAKE_SUITES) for paths in suite.values() for p in paths})
+    "path",
+    sorted({p for suite in (SUITES, FAKE_SUITES) for paths in suite.values() for p in paths}),
 )
 def test_every_suite_path_exists(path: str) -> None:
     assert (ROOT / path).exists(), path

@@ -11,6 +11,8 @@
 | GET | `/_fake/ui/journal/{seq}` | `journal_entry` |
 | GET | `/_fake/ui/control` | `control` |
 | GET | `/_fake/ui/live` | `live` |
+| GET | `/_fake/ui/login` | `login_form` |
+| POST | `/_fake/ui/login` | `log_in` |
 | GET | `/_fake/ui/static` | `static` |
 
 `/` is a landing page linking the inspector, the contract and the admin API; `/_fake/ui`
@@ -20,7 +22,8 @@ completed render (range requests); `thumbs/` draws a thumbnail of an upload or g
 clip; `journal?method=&path=&status=&code=` filters the request journal and
 `journal/{seq}` opens one request and response (masked as /_fake/requests) with its
 stream frames; `control` holds the forms over the admin API; `live` is the SSE feed
-(`change` whenever what the pages show changes); `static` serves the CSS and script.
+(`change` whenever what the pages show changes); `static` serves the CSS and script;
+`login` takes the admin token when one is set (mock_server/inspector/login.py).
 
 The pages only read; every action on the control page is a same-origin JSON request to
 the admin API (`/_fake/...`) made by the page's script, so the page has no power of its own.
@@ -40,6 +43,7 @@ from starlette.staticfiles import StaticFiles
 from mock_server.fake import FROZEN_KEYS
 from mock_server.http.request import fake_of
 from mock_server.inspector import views
+from mock_server.inspector.login import log_in, login_form
 from mock_server.inspector.thumbs import thumbnail
 from mock_server.inspector.web import PREFIX, live_feed, page
 
@@ -166,6 +170,8 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/journal/{{seq}}", _path(journal_entry), methods=["GET"]),
         Route(f"{PREFIX}/control", control, methods=["GET"]),
         Route(f"{PREFIX}/live", live, methods=["GET"]),
+        Route(f"{PREFIX}/login", login_form, methods=["GET"]),
+        Route(f"{PREFIX}/login", log_in, methods=["POST"]),
         Mount(
             f"{PREFIX}/static",
             StaticFiles(packages=[("mock_server.inspector", "static")]),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.clock import iso
 from mock_server.config import FakeConfig
+from mock_server.http.admin import config_view
 from mock_server.inspector.frames import FrameEvent, stream_events
 from mock_server.inspector.timeline import TimelineView, timeline
 from mock_server.journal import JournalEntry
@@ -528,7 +529,7 @@ class ConfigField:
 def config_fields(fake: Fake, frozen: set[str]) -> list[ConfigField]:
     """One form field per FakeConfig setting, typed from its JSON Schema."""
     schema = FakeConfig.model_json_schema()
-    values = fake.config.model_dump(mode="json")
+    values = config_view(fake.config)  # as the admin API shows it: the token masked
     out = []
     for name, prop in schema["properties"].items():
         variants = prop.get("anyOf", [prop])

@@ -142,4 +142,3 @@ def test_every_worker_caps_its_open_connections(server: Served) -> None:
     finally:
         for sock in socks:
             sock.close()
-
