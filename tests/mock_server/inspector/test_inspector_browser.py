@@ -239,3 +239,33 @@ def test_a_person_debugging_an_agent_sees_it_all(nemo_fake_server: Any, browser:
     assert overflow <= 1
     shot(browser, "07-session-phone")
     client.close()
+
+
+def test_with_an_admin_token_the_browser_logs_in_once(browser: Any, tmp_path: Path) -> None:
+    """The login form, then the control page's buttons drive the admin API with the
+    session cookie (and the page's own Origin); the token appears in no page or URL."""
+    from mock_server.app import build_app
+    from mock_server.config import FakeConfig
+    from mock_server.fake import Fake
+    from mock_server.testing import ServerThread
+
+    token = "browser-admin-token-0123456789"
+    fake = Fake(FakeConfig(clock="manual", data_dir=str(tmp_path), admin_token=token))
+    try:
+        with ServerThread(build_app(fake)) as url:
+            browser.get(f"{url}/_fake/ui/control")
+            _until(browser, "the login form", lambda d: css(d, "input[name=admin_token]"))
+            css(browser, "input[name=admin_token]")[0].send_keys(token)
+            shot(browser, "07-login")
+            click(browser, "form button[type=submit]")
+            _until(browser, "the control page", lambda d: d.current_url.endswith("/control"))
+            before = fake.clock.now()
+            click(browser, "button[data-body='{\"seconds\": 60}']")
+            _until(browser, "the clock advanced", lambda d: fake.clock.now() >= before + 60)
+            assert token not in browser.page_source and token not in browser.current_url
+            cookies = browser.get_cookies()
+            assert [c["name"] for c in cookies] == ["nemo_fake_admin"]
+            assert cookies[0]["httpOnly"] and cookies[0]["sameSite"] == "Strict"
+            assert token not in cookies[0]["value"]
+    finally:
+        fake.close()
