@@ -215,6 +215,12 @@ def _dur(value: str, unit: str) -> float:
     return q.unit_seconds(q.number(value), unit)
 
 
+def _span(match: re.Match[str]) -> float:
+    """The seconds a trim cue names: its first two groups that matched (value, unit)."""
+    value, unit = [g for g in match.groups() if g][:2]
+    return _dur(value, unit)
+
+
 def _clock(text: str) -> float:
     if ":" in text:
         minutes, seconds = text.split(":", 1)
@@ -241,21 +247,17 @@ def parse_edits(low: str, raw: str) -> list[Edit]:
 def _trims(bare: str) -> list[Edit]:
     out: list[Edit] = []
     if m := _CUES["extend"].search(bare) or _CUES["zh_extend"].search(bare):
-        groups = [g for g in m.groups() if g]
-        out.append(Edit("trim", mode="extend", a=_dur(groups[0], groups[1])))
+        out.append(Edit("trim", mode="extend", a=_span(m)))
         return out
     if m := _CUES["keep_first"].search(bare) or _CUES["zh_keep_first"].search(bare):
-        groups = [g for g in m.groups() if g]
         explicit = "first" in m.group(0) or "前" in m.group(0) or "keep" in m.group(0)
         mode: TrimMode = "keep_first" if explicit else "to_length"
-        out.append(Edit("trim", mode=mode, a=_dur(groups[0], groups[1])))
+        out.append(Edit("trim", mode=mode, a=_span(m)))
     else:
-        if m := _CUES["remove_first"].search(bare) or _CUES["zh_remove_first"].search(bare):
-            groups = [g for g in m.groups() if g]
-            out.append(Edit("trim", mode="remove_first", a=_dur(groups[0], groups[1])))
-        if m := _CUES["remove_last"].search(bare) or _CUES["zh_remove_last"].search(bare):
-            groups = [g for g in m.groups() if g]
-            out.append(Edit("trim", mode="remove_last", a=_dur(groups[0], groups[1])))
+        ends: tuple[TrimMode, ...] = ("remove_first", "remove_last")
+        for end in ends:  # English cue, else the Chinese one
+            if m := _CUES[end].search(bare) or _CUES[f"zh_{end}"].search(bare):
+                out.append(Edit("trim", mode=end, a=_span(m)))
     if (
         not out
         and _CUES["cuts"].search(bare)
@@ -272,8 +274,7 @@ def _trims(bare: str) -> list[Edit]:
             zh_mode: TrimMode = "keep_range" if m.group(1) in ("保留", "只要") else "cut_range"
             out.append(Edit("trim", mode=zh_mode, a=a, b=b))
     if not out and (m := _CUES["to_length"].search(bare)):
-        groups = [g for g in m.groups() if g]
-        out.append(Edit("trim", mode="to_length", a=_dur(groups[0], groups[1])))
+        out.append(Edit("trim", mode="to_length", a=_span(m)))
     if not out and _CUES["shorten"].search(bare):
         out.append(Edit("trim", mode="halve"))
     return out
