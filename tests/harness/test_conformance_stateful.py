@@ -31,8 +31,9 @@ from schemathesis.generation.stateful.state_machine import StepInput
 
 from mock_server.testing.conformance import ContractChecker
 from mock_server.testing.handles import ServerHandle
+from tests.conftest import run_body
 
-from .machines import TEXTS, machine_settings, run_body
+from .machines import TEXTS, machine_settings
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "openapi.yaml"
 CREATED = "POST /api/tasks/me/with-session/nemo_agent -> 200"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -29,12 +28,3 @@ def sse_frames(response: httpx.Response) -> Iterator[tuple[float, str]]:
             yield time.monotonic() - start, frame + "\n\n"
     if buffer:
         yield time.monotonic() - start, buffer
-
-
-def run_body(session_id: str, text: str) -> dict[str, Any]:
-    return {
-        "app_name": "nemo_agent",
-        "user_id": "me",
-        "session_id": session_id,
-        "new_message": {"parts": [{"text": text}]},
-    }

@@ -19,7 +19,8 @@ from mock_server.recording.capture import sha256_hex
 from mock_server.recording.cassette import Cassette
 from mock_server.recording.record import RecordingProxy
 from mock_server.testing import AsyncStreamingTransport, ServerThread, StreamingTransport
-from tests.mock_server.recording.helpers import ATTRIBUTION, run_body, sse_frames
+from tests.conftest import run_body
+from tests.mock_server.recording.helpers import ATTRIBUTION, sse_frames
 
 UPSTREAM = "http://upstream.local"
 

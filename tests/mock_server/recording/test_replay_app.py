@@ -21,7 +21,8 @@ from mock_server.recording.cassette import (
 from mock_server.recording.pytest_fixtures import ReplaySession
 from mock_server.recording.replay import replay_app, synthetic_value
 from mock_server.testing import StreamingTransport
-from tests.mock_server.recording.helpers import run_body, sse_frames
+from tests.conftest import run_body
+from tests.mock_server.recording.helpers import sse_frames
 
 JSON = {"content-type": "application/json"}
 VIDEO = b"\x00\x00\x00\x18ftypmp42-real-bytes-of-a-video" * 3

@@ -16,7 +16,8 @@ from mock_server.recording.cassette import Cassette
 from mock_server.recording.record import RecordingProxy
 from mock_server.recording.replay import replay_app
 from mock_server.testing import ServerThread
-from tests.mock_server.recording.helpers import ATTRIBUTION, run_body, sse_frames
+from tests.conftest import run_body
+from tests.mock_server.recording.helpers import ATTRIBUTION, sse_frames
 
 CLIENT_ID = "3f2d8c1e-roundtrip-client-0001"
 TIME_SCALE = 0.003  # a 100-300 s generation turn streams in 0.3-0.9 s

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mock_server.recording.pytest_fixtures import ReplaySession
-from tests.mock_server.recording.helpers import ATTRIBUTION, CASSETTES, run_body, sse_frames
+from tests.conftest import run_body
+from tests.mock_server.recording.helpers import ATTRIBUTION, CASSETTES, sse_frames
 
 
 def test_the_seed_flow_replays_for_a_seeds_client(
