@@ -10,6 +10,21 @@ from typing import Any
 # replaced and say so; `…` / `{...}` elisions are filled in.
 SID = "5529798706024415232"  # §2's example session id
 
+# §7's finished render in the data form, and its output in the compat form
+_DONE = {
+    "id": "render_xxx",
+    "status": "completed",
+    "progress": 100,
+    "outputUrl": "https://static1.nemovideo.ai/render-result/render_xxx.mp4",
+    "createdAt": 1773423613616,
+    "completedAt": 1773423641222,
+}
+_OUTPUT = {
+    "url": "https://static1.nemovideo.ai/render-result/render_xxx.mp4",
+    "duration": 30.5,
+    "size": 15728640,
+}
+
 DOCUMENTED: list[tuple[str, str, Any]] = [
     (
         "§1 anonymous-token (S3/S4)",
@@ -91,21 +106,7 @@ DOCUMENTED: list[tuple[str, str, Any]] = [
         "RenderAcceptedResponse",
         {"success": True, "data": {"id": "render_xxx", "status": "pending", "progress": 5}},
     ),
-    (
-        "§7 poll (a) data form, v4.4 (S3)",
-        "RenderPollData",
-        {
-            "success": True,
-            "data": {
-                "id": "render_xxx",
-                "status": "completed",
-                "progress": 100,
-                "outputUrl": "https://static1.nemovideo.ai/render-result/render_xxx.mp4",
-                "createdAt": 1773423613616,
-                "completedAt": 1773423641222,
-            },
-        },
-    ),
+    ("§7 poll (a) data form, v4.4 (S3)", "RenderPollData", {"success": True, "data": _DONE}),
     (
         "§7 poll (b) legacy form, v1.9 (S4/S1; `…` in the url filled)",
         "RenderPollLegacy",
@@ -123,29 +124,13 @@ DOCUMENTED: list[tuple[str, str, Any]] = [
     (
         "§7 poll (c) compat form (ARCHITECTURE.md)",
         "RenderPollCompat",
-        {
+        {  # the data form with `output` added, and the legacy form's fields beside it
             "success": True,
-            "data": {
-                "id": "render_xxx",
-                "status": "completed",
-                "progress": 100,
-                "outputUrl": "https://static1.nemovideo.ai/render-result/render_xxx.mp4",
-                "createdAt": 1773423613616,
-                "completedAt": 1773423641222,
-                "output": {
-                    "url": "https://static1.nemovideo.ai/render-result/render_xxx.mp4",
-                    "duration": 30.5,
-                    "size": 15728640,
-                },
-            },
+            "data": {**_DONE, "output": _OUTPUT},
             "taskId": "render_xxx",
             "status": "completed",
             "progress": 100,
-            "output": {
-                "url": "https://static1.nemovideo.ai/render-result/render_xxx.mp4",
-                "duration": 30.5,
-                "size": 15728640,
-            },
+            "output": _OUTPUT,
         },
     ),
     (

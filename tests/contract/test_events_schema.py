@@ -63,19 +63,14 @@ TYPED_DOC_STREAM = [
 ]
 
 
-@pytest.mark.parametrize("line", ADK_DOC_STREAM)
-def test_documented_adk_events_validate(line: str) -> None:
+@pytest.mark.parametrize(
+    ("dialect", "line"),
+    [("Adk", line) for line in ADK_DOC_STREAM] + [("Typed", line) for line in TYPED_DOC_STREAM],
+)
+def test_documented_events_validate(dialect: str, line: str) -> None:
     event = json.loads(line)
-    assert_valid(event_schema("AdkEvent"), event)
-    assert_valid(event_schema("AdkStreamPayload"), event)
-    assert_valid(event_schema(), event)
-
-
-@pytest.mark.parametrize("line", TYPED_DOC_STREAM)
-def test_documented_typed_events_validate(line: str) -> None:
-    event = json.loads(line)
-    assert_valid(event_schema("TypedEvent"), event)
-    assert_valid(event_schema("TypedStreamPayload"), event)
+    assert_valid(event_schema(f"{dialect}Event"), event)
+    assert_valid(event_schema(f"{dialect}StreamPayload"), event)
     assert_valid(event_schema(), event)
 
 
