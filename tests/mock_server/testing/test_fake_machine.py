@@ -42,8 +42,7 @@ from hypothesis.stateful import (
 
 from mock_server.testing.handles import FakeHandle
 from tests.conftest import Account, Session, run_body
-
-from .machines import TEXTS, TINY_DRAFT, machine_settings, png_bytes
+from tests.mock_server.testing.machines import TEXTS, TINY_DRAFT, machine_settings, png_bytes
 
 ORDER = {"pending": 0, "processing": 1, "completed": 2, "failed": 2, "cancelled": 2}
 DAY = 86_400.0
