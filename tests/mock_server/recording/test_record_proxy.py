@@ -66,11 +66,11 @@ def test_sse_frames_reach_the_client_before_the_upstream_sends_the_next(tmp_path
             client.stream("POST", "/run_sse", json={"session_id": "1"}) as response,
         ):
             frames = sse_frames(response)
-            _, first = next(frames)
+            first = next(frames)
             assert first == 'data: {"n":1}\n\n'
             assert clock.now() == Clock("manual").now()  # the clock has not moved yet
             clock.advance(10)
-            rest = [raw for _, raw in frames]
+            rest = list(frames)
     assert rest == ['data: {"n":2}\n\n', 'data: {"n":3}\n\n']
     recorded = Cassette.load(cassette).interactions[0].response
     assert recorded.sse is not None
