@@ -9,6 +9,7 @@ and errors map to the actions' vocabulary.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -120,7 +121,7 @@ class TurnEvents(Generic[T]):
         return self._walk.value
 
 
-class Driver(Generic[C, R]):
+class Driver(ABC, Generic[C, R]):
     """A client's state (held by its `Operations`) and the table of action handlers.
 
     `C` is the driver's chunk iterator, `R` what its handlers return: the result itself
@@ -170,23 +171,23 @@ class Driver(Generic[C, R]):
         raise TypeError(f"unknown action {action!r}")  # pragma: no cover - exhaustive above
 
     # The handlers each driver writes, blocking or awaiting.
-    def _send(self, request: HttpRequest) -> R:
-        raise NotImplementedError
+    @abstractmethod
+    def _send(self, request: HttpRequest) -> R: ...
 
-    def _open_stream(self, request: HttpRequest, walk: Walk[Any, C], stack: Any) -> R:
-        raise NotImplementedError
+    @abstractmethod
+    def _open_stream(self, request: HttpRequest, walk: Walk[Any, C], stack: Any) -> R: ...
 
-    def _read_chunk(self, chunks: C) -> R:
-        raise NotImplementedError
+    @abstractmethod
+    def _read_chunk(self, chunks: C) -> R: ...
 
-    def _close_stream(self, response: httpx.Response) -> R:
-        raise NotImplementedError
+    @abstractmethod
+    def _close_stream(self, response: httpx.Response) -> R: ...
 
-    def _download(self, action: Download) -> R:
-        raise NotImplementedError
+    @abstractmethod
+    def _download(self, action: Download) -> R: ...
 
-    def _pause(self, seconds: float) -> R:
-        raise NotImplementedError
+    @abstractmethod
+    def _pause(self, seconds: float) -> R: ...
 
     def _request_kwargs(self, request: HttpRequest, files: ExitStack) -> dict[str, Any]:
         return request_kwargs(request, files, self.operations.policy)
