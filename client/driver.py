@@ -26,6 +26,7 @@ from .actions import (
     Op,
     OpenStream,
     ReadChunk,
+    Result,
     Send,
     Sleep,
     StreamOpened,
@@ -78,7 +79,7 @@ class Walk(Generic[T, C]):
         self._resume = lambda: self._op.send(None)  # what Emit and Sleep send back
         return action
 
-    def reply(self, result: Any) -> None:
+    def reply(self, result: Result) -> None:
         self._resume = lambda: self._op.send(result)
 
     def fail(self, exc: httpx.RequestError) -> None:
