@@ -12,6 +12,7 @@ from the same pass. Pure and fast: a few dozen compiled regular expressions, no 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -482,9 +483,7 @@ def _bounded(text: str) -> str:
 
 
 def _with(gen: Generation, **changes: object) -> Generation:
-    from dataclasses import replace
-
-    return replace(gen, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(gen, **changes)  # type: ignore[arg-type]
 
 
 def _edit_object(bare: str) -> bool:
