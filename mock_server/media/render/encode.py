@@ -18,7 +18,7 @@ import av
 import av.container
 from av.video.frame import PictureType
 
-from mock_server.media.frames import Yuv420
+from mock_server.media.frames import F32, Yuv420
 from mock_server.media.render.audio import SAMPLE_RATE, AudioFeed, mix_block
 from mock_server.media.render.video import Compositor
 
@@ -49,6 +49,23 @@ def add_video_stream(
     return stream
 
 
+def add_audio_stream(container: av.container.OutputContainer) -> av.AudioStream:
+    """The AAC stream every render (and the benchmark's audio floor) writes."""
+    stream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
+    stream.bit_rate = AUDIO_BIT_RATE
+    stream.options = dict(AUDIO_OPTIONS)
+    return stream
+
+
+def audio_frame(block: F32, pos: int) -> av.AudioFrame:
+    """Planar (2, n) float32 samples starting at timeline sample `pos`, for the encoder."""
+    frame = av.AudioFrame.from_ndarray(block, format="fltp", layout="stereo")
+    frame.sample_rate = SAMPLE_RATE
+    frame.pts = pos
+    frame.time_base = Fraction(1, SAMPLE_RATE)
+    return frame
+
+
 def encode_frame(stream: av.VideoStream, picture: Yuv420, i: int, fps: int) -> list[av.Packet]:
     frame = picture.to_frame()
     frame.pict_type = PictureType.NONE  # decoded frames carry theirs: x264 would obey
@@ -71,9 +88,7 @@ def run_pipeline(
         str(path), "w", format=container_format, options={"movflags": "+faststart"}
     ) as container:
         vstream = add_video_stream(container, canvas, fps)
-        astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
-        astream.bit_rate = AUDIO_BIT_RATE
-        astream.options = dict(AUDIO_OPTIONS)
+        astream = add_audio_stream(container)
         # Audio is muxed about level with video, so the muxer interleaves with little
         # buffering: after video frame i, the audio blocks starting before marks[i].
         marks = [min(n_samples, round((i + 1) * SAMPLE_RATE / fps)) for i in range(n_frames)]
@@ -144,12 +159,7 @@ class _AudioTrack(_Worker):
         pos = 0
         while pos < self._n_samples:
             stop = min(self._n_samples, pos + AUDIO_CHUNK)
-            frame = av.AudioFrame.from_ndarray(
-                mix_block(self._feeds, pos, stop), format="fltp", layout="stereo"
-            )
-            frame.sample_rate = SAMPLE_RATE
-            frame.pts = pos
-            frame.time_base = Fraction(1, SAMPLE_RATE)
+            frame = audio_frame(mix_block(self._feeds, pos, stop), pos)
             if not self._put((stop, self._stream.encode(frame))):
                 return
             pos = stop
