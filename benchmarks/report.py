@@ -656,7 +656,7 @@ def _render_cpu(drafts: dict[str, Any]) -> list[str]:
     if not all("render_cpu_by_thread_s" in d for d in drafts.values()):
         return []
     lines = [
-        "Where the render's CPU goes (medians; threads sampled from /proc every 10 ms), beside "
+        "Where the render's CPU goes (medians; threads sampled from /proc every 20 ms; the sampler's own CPU left out), beside "
         "the same work measured alone in the floor's process: the video encode (the floor), "
         "the AAC encode of the very samples the render mixes, the mix, and decoding plus "
         "compositing every picture. *Encoder work* is the floor plus that AAC encode: what "
