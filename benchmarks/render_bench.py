@@ -387,6 +387,9 @@ def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
         )
         drafted["cpu_ratio_av"] = round(drafted["render_cpu_s"] / drafted["av_floor_cpu_s"], 2)
         log(f"render {name}: {drafted['render_wall_s']} vs floor {drafted['floor_wall_s']}")
+    from mock_server.media.render import encode
+
+    out["encoder"] = {"threads": encode.ENCODER_THREADS, **encode.VIDEO_OPTIONS}
     out["encoders"] = _spawn("encoders", "title_card")
     return out
 

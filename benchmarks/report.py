@@ -635,10 +635,11 @@ def _render(r: dict[str, Any] | None) -> list[str]:
     )
     lines += _render_cpu(r["drafts"])
     encoders = r.get("encoders") or {}
+    chosen = r.get("encoder") or {"preset": "ultrafast", "threads": 2}
     if encoders:
         lines += [
             "x264 settings on the title card's first 90 frames (encode only, medians of 2; the "
-            "renderer uses ultrafast with 2 threads):",
+            f"renderer uses {chosen['preset']} with {chosen['threads']} threads):",
             "",
         ]
         lines += _table(

@@ -4,6 +4,10 @@ AAC-encoded on another, while the calling thread feeds x264 and muxes.
 PyAV, numpy and x264 release the GIL, so on two cores that work overlaps the encoder's
 own threads instead of running between its calls. Audio blocks are cut and muxed in the
 same order as they would be inline, so the file is the same byte for byte.
+
+A render therefore keeps about two cores busy by itself (the calling thread, these two
+workers, x264's `ENCODER_THREADS`, one decoder thread per open clip): a scheduler running
+renders side by side on 2 cores gains no throughput from more than one at a time.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from mock_server.media.frames import F32, Yuv420
 from mock_server.media.render.audio import SAMPLE_RATE, AudioFeed, mix_block
 from mock_server.media.render.video import Compositor
 
-# x264 `ultrafast` at CRF 23 with 2 threads: measured in benchmarks/render_bench.py
-# (`--presets`); a fixed thread count keeps the output deterministic.
-ENCODER_THREADS = 2
+# x264 `ultrafast` at CRF 23 with 3 frame threads (x264's own rule, 1.5 per core, on the
+# 2-core reference machine): in benchmarks/render_bench.py's encoder table the same CPU as
+# 2 threads and less wall time when other processes share the cores. `superfast` costs
+# twice the CPU. A fixed thread count keeps the output deterministic.
+ENCODER_THREADS = 3
 VIDEO_OPTIONS = {"preset": "ultrafast", "crf": "23"}
 AUDIO_BIT_RATE = 128_000
 # FFmpeg's AAC encoder with its "fast" coder: half the CPU of the default "twoloop" on
