@@ -38,7 +38,7 @@ ATTEMPTS = 300  # connections tried before deciding the kernel favours one worke
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store = tmp_path_factory.mktemp("workers") / "fake.db"
     settings = [f"--set={key}={value}" for key, value in LIMITS.items()]
-    with served(["--store", f"sqlite:///{store}", "--workers", "2", *settings]) as server:
+    with served("--store", f"sqlite:///{store}", "--workers", "2", *settings) as server:
         assert server.proc is not None
         yield server
 
