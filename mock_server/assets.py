@@ -105,7 +105,7 @@ def capped(width: int, height: int, max_side: int | None) -> tuple[int, int]:
 
 
 def _synthesize(recipe: dict[str, Any], out: Path, max_side: int | None = None) -> Path:
-    from mock_server.media import synth
+    from mock_server.media import synth  # lazy: numpy and PyAV load with the first synthesis
 
     out.parent.mkdir(parents=True, exist_ok=True)
     if recipe.get("kind") == "bgm":

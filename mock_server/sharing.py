@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from mock_server.config import FakeConfig
 from mock_server.domain.model import Session
 from mock_server.faults import Fault, Faults, FaultSpec
 from mock_server.journal import Journal, JournalEntry
@@ -192,8 +193,6 @@ class Sharing:
         self.push()
 
     def _apply(self, state: dict[str, Any]) -> None:
-        from mock_server.config import FakeConfig
-
         fake = self.fake
         config = FakeConfig.model_validate(state["config"])
         if config != fake.config:

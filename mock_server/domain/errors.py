@@ -130,3 +130,22 @@ BUSINESS_CODES: dict[int, type[FakeError]] = {
         FileTooLarge,
     )
 }
+
+
+def injected_error(code: int, upload_max_bytes: int) -> FakeError:
+    """The error an injected fault with this code raises: the documented class where the
+    code names one (with the details it documents), else a bare HTTP status."""
+    if code in BUSINESS_CODES:
+        cls = BUSINESS_CODES[code]
+        # the details each code documents (4001's list is the class default)
+        details = {4002: {"max_bytes": upload_max_bytes}}
+        return cls(f"{cls.default_message} (injected fault)", **details.get(code, {}))
+    by_status = {
+        cls.code: cls
+        for cls in (BadRequest, ExportBlocked, RateLimited, RenderNotFound, DuplicateRenderId)
+    }
+    if code in by_status:
+        return by_status[code](f"{by_status[code].default_message} (injected fault)")
+    error = InjectedServerError(f"Injected fault: HTTP {code}")
+    error.code = error.mapped_status = code  # type: ignore[misc]
+    return error

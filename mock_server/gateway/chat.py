@@ -38,7 +38,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from mock_server import rng
 from mock_server.agent import start_turn
-from mock_server.domain.errors import FakeError, SessionNotFound, TokenInvalid
+from mock_server.domain.errors import FakeError, SessionNotFound, TokenInvalid, injected_error
 from mock_server.domain.model import Account, Session, Turn
 from mock_server.domain.service import NemoService
 from mock_server.faults import Fault
@@ -240,9 +240,7 @@ async def _serve(
 async def _deny(channel: Channel, code: int) -> None:
     """Refuse the upgrade with an HTTP status (the CLI retries 502-504 and a 403 whose
     reason is not about the token)."""
-    from mock_server.http.middleware import _error_for
-
-    error = _error_for(code, channel.fake)
+    error = injected_error(code, channel.fake.config.upload_max_bytes)
     status, code, message = error_parts(error)
     channel.entry.status, channel.entry.code = status, code
     channel.entry.completed = True

@@ -8,16 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.domain.errors import (
-    BUSINESS_CODES,
-    BadRequest,
-    DuplicateRenderId,
-    ExportBlocked,
-    FakeError,
-    InjectedServerError,
-    RateLimited,
-    RenderNotFound,
-)
+from mock_server.domain.errors import injected_error
 from mock_server.fake import Fake
 from mock_server.faults import Fault
 from mock_server.http.body import parse_json
@@ -153,7 +144,7 @@ class JournalFaultMiddleware:
             raise StreamCut()
         if spec.error_code is None:
             return False
-        error = _error_for(spec.error_code, self.fake)
+        error = injected_error(spec.error_code, self.fake.config.upload_max_bytes)
         status = error_status(error, self.fake.config)
         payload = error_body(error, scope["path"])
         body = dumps(payload)
@@ -213,23 +204,6 @@ class JournalFaultMiddleware:
             await send(message)
 
         return send_logged
-
-
-def _error_for(code: int, fake: Fake) -> FakeError:
-    if code in BUSINESS_CODES:
-        cls = BUSINESS_CODES[code]
-        # the details each code documents (4001's list is the class default)
-        details = {4002: {"max_bytes": fake.config.upload_max_bytes}}
-        return cls(f"{cls.default_message} (injected fault)", **details.get(code, {}))
-    by_status = {
-        cls.code: cls
-        for cls in (BadRequest, ExportBlocked, RateLimited, RenderNotFound, DuplicateRenderId)
-    }
-    if code in by_status:
-        return by_status[code](f"{by_status[code].default_message} (injected fault)")
-    error = InjectedServerError(f"Injected fault: HTTP {code}")
-    error.code = error.mapped_status = code  # type: ignore[misc]
-    return error
 
 
 async def _drain(receive: Receive, limit: int = 64 * CAPTURE) -> None:

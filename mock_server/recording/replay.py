@@ -37,6 +37,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from mock_server.inspector.replay import replay_inspector
 from mock_server.recording.capture import RequestCapture, filter_headers, http_only, is_json_type
 from mock_server.recording.cassette import Cassette, Interaction, RecordedRequest, parse_query
 from mock_server.recording.matching import Links, match
@@ -89,8 +90,6 @@ class ReplayApp:
 
     @cached_property
     def inspector(self) -> Any:
-        from mock_server.inspector.replay import replay_inspector
-
         return replay_inspector(self)
 
     @property
