@@ -58,17 +58,41 @@ def http(fake: Fake) -> Iterator[httpx.Client]:
         yield client
 
 
-@dataclass
-class User:
+@dataclass(frozen=True)
+class Account:
+    """An account by its token; `auth` is the headers each of its API calls carries."""
+
     token: str
     user_id: str
-    session_id: str
-    task_id: str
-    client_id: str
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", **ATTRIBUTION}
+
+
+@dataclass(frozen=True)
+class Session:
+    account: Account
+    session_id: str
+
+
+@dataclass(frozen=True)
+class User(Account):
+    """An anonymous account and its first session (`new_user`)."""
+
+    session_id: str
+    task_id: str
+    client_id: str
+
+
+def run_body(session_id: str, text: str) -> dict[str, Any]:
+    """A documented `POST /run_sse` body: one text message to the session."""
+    return {
+        "app_name": "nemo_agent",
+        "user_id": "me",
+        "session_id": session_id,
+        "new_message": {"parts": [{"text": text}]},
+    }
 
 
 def new_user(http: httpx.Client, client_id: str = "client-1") -> User:

@@ -5,7 +5,7 @@ Each mutant is a small textual patch of the reference client (a documented rule 
 on purpose). For each, the repository's code, tests and contracts are copied to a
 temporary directory (never the working tree), the patch is applied to the copy, and two
 suites run there (`pytest -x -q -n 2`, PYTHONPATH pointing at the copy, so the copy's
-`client` is the one imported): the "client suite" (tests/client, tests/harness,
+`client` is the one imported): the "client suite" (tests/client, tests/mock_server/testing,
 tests/examples: the client's unit tests with respx, and everything against the fake),
 and "against the fake" alone (the harness: state machines, dialect matrix, examples,
 test_against_fake.py), to show the contract harness catches each bug by itself. Server
@@ -37,9 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 COPY = ("client", "mock_server", "tests", "contracts", "fixtures", "pyproject.toml", "README.md")
 SUITES = {
     # what `make test` runs for the client: its unit tests (respx) and everything below
-    "client suite": ("tests/client", "tests/harness", "tests/examples"),
+    "client suite": ("tests/client", "tests/mock_server/testing", "tests/examples"),
     # only the tests that run the client against the fake (the contract harness)
-    "against the fake": ("tests/harness", "tests/examples", "tests/client/test_against_fake.py"),
+    "against the fake": (
+        "tests/mock_server/testing",
+        "tests/examples",
+        "tests/client/test_against_fake.py",
+    ),
 }
 FAKE_SUITES = {
     # the fake's rules, each condition tested alone, and its abuse limits

@@ -1,20 +1,26 @@
 """Real servers for tests, each on a free loopback port and stopped by its PID:
-`redis-server` (Debian's; tools/system-deps.sh installs it)."""
+`nemo-fake serve` (as `make serve` starts it) and `redis-server` (Debian's;
+tools/system-deps.sh installs it)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mock_server.sockets import listen
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -81,43 +87,47 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 class Served:
-    """`nemo-fake serve ...` in a subprocess on a free loopback port."""
+    """`nemo-fake serve --port 0 ARGS` in its own process group on a free loopback port,
+    stopped by its PID. `defaults=True` drops every NEMO_FAKE_* variable of this
+    environment first, so only `args` and `env` differ from a fresh `make serve`."""
 
     def __init__(
         self,
-        args: list[str],
+        *args: str,
         env: dict[str, str] | None = None,
+        defaults: bool = False,
         preexec_fn: Callable[[], None] | None = None,  # e.g. resource limits of the server
     ) -> None:
-        self.args, self.env, self.preexec_fn = args, env, preexec_fn
+        self.args, self.env, self.defaults, self.preexec_fn = args, env, defaults, preexec_fn
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
+        self.banner = ""  # the "nemo-fake listening on ..." line
 
     def start(self) -> Served:
-        import sys
-
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not (self.defaults and k.startswith("NEMO_FAKE_"))
+        }
         cmd = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", *self.args]
-        env = {**os.environ, "NEMO_FAKE_MEDIA_MAX_SIDE": "160", **(self.env or {})}
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-            start_new_session=True, preexec_fn=self.preexec_fn,
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            env={**base, **(self.env or {})}, start_new_session=True, preexec_fn=self.preexec_fn,
         )  # fmt: skip
         assert self.proc.stdout is not None
-        first = self.proc.stdout.readline()
+        first = self.proc.stdout.readline()  # printed once the socket listens
         second = self.proc.stdout.readline()
         if not second.startswith("export NEMO_API_URL="):
             self.stop()
             err = self.proc.stderr.read() if self.proc.stderr else ""
             raise AssertionError(first + second + err)
-        self.url = second.strip().split("=", 1)[1]
+        self.url, self.banner = second.strip().split("=", 1)[1], first.strip()
         self._ready()
         return self
 
     def _ready(self, seconds: float = 60) -> None:
         """The socket listens before the banner; workers may still be importing: wait
         (bounded) until one answers."""
-        import httpx
-
         deadline = time.monotonic() + seconds
         while True:
             try:
@@ -132,15 +142,11 @@ class Served:
 
     def kill(self) -> None:
         """kill -9, the whole process group (a --workers supervisor and its workers)."""
-        import signal
-
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        import signal
-
         if self.proc is None or self.proc.poll() is not None:
             return
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -151,8 +157,11 @@ class Served:
 
 
 @contextmanager
-def served(args: list[str], env: dict[str, str] | None = None) -> Iterator[Served]:
-    server = Served(args, env).start()
+def served(
+    *args: str, env: dict[str, str] | None = None, defaults: bool = False
+) -> Iterator[Served]:
+    """A started `Served` for the block, stopped after it."""
+    server = Served(*args, env=env, defaults=defaults).start()
     try:
         yield server
     finally:

@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from mock_server.config import FakeConfig
+from tests import servers
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -133,26 +134,9 @@ def workspace(tmp_path: Path) -> Path:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """A fresh `nemo-fake serve` for one block, stopped by its PID."""
-    cmd = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0"]
-    cmd += ["--clock", "scaled", "--time-scale", "0.001", "--media-max-side", "320"]
-    cmd += ["--data-dir", str(tmp_path / "data")]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_FAKE_")}
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
-    )
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline(), proc.stdout.readline()]
-        url = next((x.split("=", 1)[1].strip() for x in lines if "NEMO_API_URL=" in x), "")
-        assert url, "".join(lines) + (proc.stderr.read() if proc.stderr else "")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    args = ["--clock", "scaled", "--time-scale", "0.001", "--media-max-side", "320"]
+    with servers.served(*args, "--data-dir", str(tmp_path / "data"), defaults=True) as server:
+        yield server.url
 
 
 def run_block(block: Block, url: str, cwd: Path) -> None:

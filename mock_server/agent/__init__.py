@@ -12,17 +12,17 @@ events and the state changes they make.
 """
 
 from mock_server.agent.chance import silent_close, temporary_issue
-from mock_server.agent.planner import (
+from mock_server.agent.planner import plan_turn
+from mock_server.agent.quantities import canvas_size
+from mock_server.agent.script import Change, Step, TurnInput, TurnPlan
+from mock_server.agent.subject import title_from
+from mock_server.agent.timeline import (
     TEMPORARY_ISSUE,
     TOOL_ASK,
     TOOL_EDIT,
     TOOL_MUSIC,
     TOOL_VIDEO,
-    plan_turn,
 )
-from mock_server.agent.quantities import canvas_size
-from mock_server.agent.script import Change, Step, TurnInput, TurnPlan
-from mock_server.agent.subject import title_from
 from mock_server.agent.turn import apply_change, start_turn
 from mock_server.agent.understand import SessionView, Understanding, understand
 

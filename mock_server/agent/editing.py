@@ -18,9 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server import draft as drafts
 from mock_server import rng
+from mock_server.agent.chance import silent_close
 from mock_server.agent.edits import Edit
 from mock_server.agent.script import Change, DraftEdit
 from mock_server.agent.subject import title_from
+from mock_server.agent.timeline import (
+    CUE_MS,
+    FADE_MS,
+    GAP,
+    OVERLAY_MS,
+    TOOL_EDIT,
+    TOOL_MUSIC,
+    TRANSITION_MS,
+    title_args,
+    upload_segments,
+    with_uploads,
+)
 
 if TYPE_CHECKING:
     from mock_server.agent.planner import Planner
@@ -45,14 +58,6 @@ class EditTurn:
         return self.p.voice.say(en, zh, **values)
 
     def run(self) -> None:
-        from mock_server.agent.planner import (
-            GAP,
-            TOOL_EDIT,
-            TOOL_MUSIC,
-            _with_uploads,
-            upload_segments,
-        )
-
         p, inp, memory = self.p, self.p.inp, self.p.inp.memory
         edits = list(p.u.edits)
         uploads = upload_segments(inp.video_infos)
@@ -109,7 +114,7 @@ class EditTurn:
                 call = p.script.call(after, TOOL_EDIT, op.args)
                 step = p.script.result(duration, call, {"status": "success", **op.args})
                 assert op.edit is not None
-                p._land(Change(at=step.at, draft=_with_uploads(place, op.edit)))
+                p._land(Change(at=step.at, draft=with_uploads(place, op.edit)))
             place = None
         p.plan.memory["seconds"] = drafts.duration_ms(p.draft) / 1000
         if not p.plan.silent:
@@ -260,8 +265,6 @@ class EditTurn:
         )
 
     def _transition(self, edit: Edit) -> Operation | None:
-        from mock_server.agent.planner import FADE_MS, TRANSITION_MS
-
         kind = edit.transition or "crossfade"
         video = next((t for t in self.p.draft.get("t") or [] if t.get("tt") == drafts.VIDEO), None)
         segments = len(video["sg"]) if video else 0
@@ -287,8 +290,6 @@ class EditTurn:
         )
 
     def _fade(self, edit: Edit) -> Operation | None:
-        from mock_server.agent.planner import FADE_MS
-
         fi = FADE_MS if edit.fade_in else None
         fo = FADE_MS if edit.fade_out else None
         which = [
@@ -377,8 +378,6 @@ class EditTurn:
         )
 
     def _subtitles(self, edit: Edit) -> Operation | None:
-        from mock_server.agent.planner import CUE_MS
-
         memory = self.p.inp.memory
         total = self.length
         source = str(memory.get("prompt") or memory.get("title") or "")
@@ -420,8 +419,6 @@ class EditTurn:
         )
 
     def _overlay(self, edit: Edit) -> Operation | None:
-        from mock_server.agent.planner import OVERLAY_MS
-
         memory = self.p.inp.memory
         total = self.length
         text = edit.text or memory.get("title") or title_from(str(memory.get("prompt") or ""))
@@ -446,14 +443,12 @@ class EditTurn:
         )
 
     def _title(self, edit: Edit) -> Operation | None:
-        from mock_server.agent.planner import _title_args
-
         memory = self.p.inp.memory
         text = edit.text or memory.get("title") or title_from(str(memory.get("prompt") or ""))
         length = round((edit.seconds or drafts.TITLE_MS / 1000) * 1000)
         self.p.plan.memory.update(title=text, text=True)
         return Operation(
-            _title_args(text, length),
+            title_args(text, length),
             partial(
                 drafts.with_title,
                 seg_id=self.p._seg_id(),
@@ -500,8 +495,6 @@ class EditTurn:
 
 
 def _silent(p: Planner) -> bool:
-    from mock_server.agent.chance import silent_close
-
     return silent_close(p.inp.seed, p.inp.session_id, p.inp.turn, p.cfg.silent_close_rate)
 
 

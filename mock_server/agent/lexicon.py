@@ -13,50 +13,55 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def compiled(table: dict[str, str]) -> dict[str, re.Pattern[str]]:
+    """A table of cue patterns by name, compiled; it keeps the table's order (where a
+    caller takes the first name that matches, the order is the priority)."""
+    return {name: re.compile(pattern) for name, pattern in table.items()}
+
+
+def first_match(table: dict[str, re.Pattern[str]], text: str) -> str | None:
+    """The first name in the table whose pattern occurs in the text."""
+    return next((name for name, pattern in table.items() if pattern.search(text)), None)
+
+
 # Formats the upload endpoint accepts (contracts/openapi.yaml, 4001 details).
 ACCEPTED_FORMATS = "MP4, MOV, AVI, WebM, MKV, JPG, PNG, GIF, WebP, MP3, WAV, M4A, AAC"
 
-VIDEO_STYLES: list[tuple[str, re.Pattern[str]]] = [
-    ("cinematic", re.compile(r"\bcinematic\b|\bfilmic\b|电影感|电影风|大片")),
-    ("anime", re.compile(r"\banime\b|\bmanga\b|动漫|二次元|日漫")),
-    ("cartoon", re.compile(r"\bcartoon\w*\b|卡通")),
-    ("realistic", re.compile(r"\brealistic\b|\bphotoreal\w*\b|写实|真实感")),
-    ("vintage", re.compile(r"\bvintage\b|\bretro\b|复古")),
-    ("watercolor", re.compile(r"\bwatercolou?r\b|水彩")),
-    ("documentary", re.compile(r"\bdocumentary\b|纪录片")),
-    ("3d", re.compile(r"\b3d\b|三维")),
-    ("cyberpunk", re.compile(r"\bcyberpunk\b|赛博朋克")),
-    ("pixel art", re.compile(r"\bpixel[- ]?art\b|像素")),
-    ("noir", re.compile(r"\bnoir\b|黑白")),
-    ("2d animation", re.compile(r"\b2d\b|\bflat animation\b|扁平")),
-    ("modern", re.compile(r"\bmodern\b|\bminimalist\b|现代|简约")),
-]
+VIDEO_STYLES = compiled(
+    {
+        "cinematic": r"\bcinematic\b|\bfilmic\b|电影感|电影风|大片",
+        "anime": r"\banime\b|\bmanga\b|动漫|二次元|日漫",
+        "cartoon": r"\bcartoon\w*\b|卡通",
+        "realistic": r"\brealistic\b|\bphotoreal\w*\b|写实|真实感",
+        "vintage": r"\bvintage\b|\bretro\b|复古",
+        "watercolor": r"\bwatercolou?r\b|水彩",
+        "documentary": r"\bdocumentary\b|纪录片",
+        "3d": r"\b3d\b|三维",
+        "cyberpunk": r"\bcyberpunk\b|赛博朋克",
+        "pixel art": r"\bpixel[- ]?art\b|像素",
+        "noir": r"\bnoir\b|黑白",
+        "2d animation": r"\b2d\b|\bflat animation\b|扁平",
+        "modern": r"\bmodern\b|\bminimalist\b|现代|简约",
+    }
+)
 
-MUSIC_STYLES: list[tuple[str, re.Pattern[str]]] = [
-    ("Lo-fi", re.compile(r"\blo-?fi\b|低保真")),
-    (
-        "Calm",
-        re.compile(
-            r"\b(?:calm|relaxing|relaxed|peaceful|gentle|chill|soothing|soft)\b|舒缓|轻松|安静|平静|柔和"
-        ),
-    ),
-    (
-        "Upbeat",
-        re.compile(
-            r"\b(?:upbeat|happy|energetic|cheerful|high-energy|fun|lively)\b|欢快|动感|活泼"
-        ),
-    ),
-    ("Epic", re.compile(r"\b(?:epic|dramatic|heroic|emotional|sweeping)\b|史诗|震撼|激昂")),
-    ("Piano", re.compile(r"\bpiano\b|钢琴")),
-    ("Jazz", re.compile(r"\bjazz\w*\b|爵士")),
-    ("Electronic", re.compile(r"\b(?:electronic|edm|techno|synthwave)\b|电子")),
-    ("Acoustic", re.compile(r"\b(?:acoustic|guitar|folk)\b|吉他|民谣")),
-    ("Ambient", re.compile(r"\bambient\b|氛围")),
-    ("Classical", re.compile(r"\b(?:classical|orchestral)\b|古典|交响")),
-    ("Rock", re.compile(r"\brock\b|摇滚")),
-    ("Hip-hop", re.compile(r"\bhip[- ]?hop\b|\brap\b|嘻哈")),
-    ("Cinematic", re.compile(r"\bcinematic (?:music|score|soundtrack)\b|电影配乐")),
-]
+MUSIC_STYLES = compiled(
+    {
+        "Lo-fi": r"\blo-?fi\b|低保真",
+        "Calm": r"\b(?:calm|relaxing|relaxed|peaceful|gentle|chill|soothing|soft)\b|舒缓|轻松|安静|平静|柔和",
+        "Upbeat": r"\b(?:upbeat|happy|energetic|cheerful|high-energy|fun|lively)\b|欢快|动感|活泼",
+        "Epic": r"\b(?:epic|dramatic|heroic|emotional|sweeping)\b|史诗|震撼|激昂",
+        "Piano": r"\bpiano\b|钢琴",
+        "Jazz": r"\bjazz\w*\b|爵士",
+        "Electronic": r"\b(?:electronic|edm|techno|synthwave)\b|电子",
+        "Acoustic": r"\b(?:acoustic|guitar|folk)\b|吉他|民谣",
+        "Ambient": r"\bambient\b|氛围",
+        "Classical": r"\b(?:classical|orchestral)\b|古典|交响",
+        "Rock": r"\brock\b|摇滚",
+        "Hip-hop": r"\bhip[- ]?hop\b|\brap\b|嘻哈",
+        "Cinematic": r"\bcinematic (?:music|score|soundtrack)\b|电影配乐",
+    }
+)
 # media.synth's BGM styles: lofi, upbeat, ambient, cinematic (others map by name)
 SYNTH_STYLE = {
     "Lo-fi": "lofi",
@@ -68,44 +73,34 @@ SYNTH_STYLE = {
 }
 
 # Colour filters / effects of the draft (`fx`, contracts/draft-extensions.md).
-FILTERS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "grayscale",
-        re.compile(r"\b(?:black[- ]and[- ]white|b&w|grayscale|greyscale|monochrome)\b|黑白|灰度"),
-    ),
-    ("sepia", re.compile(r"\bsepia\b|怀旧|棕褐")),
-    ("vintage", re.compile(r"\b(?:vintage|retro|old[- ]film|film grain|vhs)\b|复古|老电影")),
-    (
-        "warm",
-        re.compile(
-            r"\b(?:warm(?:er)?|golden[- ]hour|glow(?:ing)?|sunny|orange tint)\b|暖色|暖调|温暖|金色"
-        ),
-    ),
-    (
-        "cool",
-        re.compile(r"\b(?:cool(?:er)?|cold(?:er)?|blue tint|icy)\b(?! (?:music|song))|冷色|冷调"),
-    ),
-    ("vivid", re.compile(r"\b(?:vivid|vibrant|saturat\w*|colou?rful|pop)\b|鲜艳|饱和")),
-    ("bright", re.compile(r"\b(?:bright(?:en|er)?|lighten|lighter|exposure)\b|调亮|提亮|明亮")),
-    ("dark", re.compile(r"\b(?:dark(?:en|er)|moody|dim)\b|调暗|暗一点")),
-    ("contrast", re.compile(r"\b(?:contrast|punchy colou?rs?)\b|对比度")),
-    ("soft", re.compile(r"\b(?:soft(?:en)? (?:look|focus|glow)|dreamy|blur)\b|柔焦|梦幻")),
-    ("sharpen", re.compile(r"\b(?:sharpen|sharper|crisp(?:er)?)\b|锐化|清晰")),
-    ("vignette", re.compile(r"\bvignette\b|暗角")),
-    ("denoise", re.compile(r"\b(?:denois\w*|de-?noise|noise|grain|grainy|noisy)\b|降噪|去噪|噪点")),
-    (
-        "cinematic",
-        re.compile(r"\b(?:cinematic|colou?r grad\w*|film look|teal and orange|lut)\b|电影感|调色"),
-    ),
-]
+FILTERS = compiled(
+    {
+        "grayscale": r"\b(?:black[- ]and[- ]white|b&w|grayscale|greyscale|monochrome)\b|黑白|灰度",
+        "sepia": r"\bsepia\b|怀旧|棕褐",
+        "vintage": r"\b(?:vintage|retro|old[- ]film|film grain|vhs)\b|复古|老电影",
+        "warm": r"\b(?:warm(?:er)?|golden[- ]hour|glow(?:ing)?|sunny|orange tint)\b|暖色|暖调|温暖|金色",
+        "cool": r"\b(?:cool(?:er)?|cold(?:er)?|blue tint|icy)\b(?! (?:music|song))|冷色|冷调",
+        "vivid": r"\b(?:vivid|vibrant|saturat\w*|colou?rful|pop)\b|鲜艳|饱和",
+        "bright": r"\b(?:bright(?:en|er)?|lighten|lighter|exposure)\b|调亮|提亮|明亮",
+        "dark": r"\b(?:dark(?:en|er)|moody|dim)\b|调暗|暗一点",
+        "contrast": r"\b(?:contrast|punchy colou?rs?)\b|对比度",
+        "soft": r"\b(?:soft(?:en)? (?:look|focus|glow)|dreamy|blur)\b|柔焦|梦幻",
+        "sharpen": r"\b(?:sharpen|sharper|crisp(?:er)?)\b|锐化|清晰",
+        "vignette": r"\bvignette\b|暗角",
+        "denoise": r"\b(?:denois\w*|de-?noise|noise|grain|grainy|noisy)\b|降噪|去噪|噪点",
+        "cinematic": r"\b(?:cinematic|colou?r grad\w*|film look|teal and orange|lut)\b|电影感|调色",
+    }
+)
 
-TRANSITIONS: list[tuple[str, re.Pattern[str]]] = [
-    ("crossfade", re.compile(r"\b(?:cross-?fades?|dissolves?|smooth)\b|叠化|交叉淡")),
-    ("wipe", re.compile(r"\bwipes?\b|擦除")),
-    ("slide", re.compile(r"\b(?:slides?|swipes?|push)\b|滑动|推移")),
-    ("zoom", re.compile(r"\bzoom\b|缩放")),
-    ("fade", re.compile(r"\bfade\b|淡入淡出|渐变")),
-]
+TRANSITIONS = compiled(
+    {
+        "crossfade": r"\b(?:cross-?fades?|dissolves?|smooth)\b|叠化|交叉淡",
+        "wipe": r"\bwipes?\b|擦除",
+        "slide": r"\b(?:slides?|swipes?|push)\b|滑动|推移",
+        "zoom": r"\bzoom\b|缩放",
+        "fade": r"\bfade\b|淡入淡出|渐变",
+    }
+)
 
 LANGUAGES = {
     "spanish": "Spanish",

@@ -25,11 +25,11 @@ from mock_server import draft as drafts
 from mock_server import rng
 from mock_server.agent import replies
 from mock_server.agent.chance import temporary_issue
+from mock_server.agent.editing import EditTurn
 from mock_server.agent.lexicon import SYNTH_STYLE
 from mock_server.agent.quantities import RATIOS, canvas_size
 from mock_server.agent.script import (
     Change,
-    DraftEdit,
     Generated,
     Script,
     Step,
@@ -37,6 +37,21 @@ from mock_server.agent.script import (
     TurnPlan,
 )
 from mock_server.agent.subject import title_from
+from mock_server.agent.timeline import (
+    CALL_GAP,
+    CLIP_FPS,
+    CLIP_SECONDS,
+    DEFAULT_SECONDS,
+    GAP,
+    LEAD_SECONDS,
+    TEMPORARY_ISSUE,
+    TOOL_ASK,
+    TOOL_EDIT,
+    TOOL_MUSIC,
+    TOOL_VIDEO,
+    title_args,
+    with_uploads,
+)
 from mock_server.agent.understand import (
     Generation,
     SessionView,
@@ -47,25 +62,6 @@ from mock_server.agent.understand import (
 )
 from mock_server.domain.model import MediaFile
 from mock_server.domain.uploads import media_url
-
-TOOL_VIDEO = "generate_video_with_seedance"
-TOOL_MUSIC = "generate_music"
-TOOL_EDIT = "edit_multitrack"
-TOOL_ASK = "ask_question"
-TEMPORARY_ISSUE = "I encountered a temporary issue"
-
-# Pacing inside a turn (API seconds): the model's first response, the pause between a
-# tool result and the model's next step, between a text and the call it announces.
-LEAD_SECONDS = (1.0, 3.0)
-GAP = 1.0
-CALL_GAP = 0.5
-CLIP_FPS = 24
-DEFAULT_SECONDS = 10.0
-CLIP_SECONDS = (2.0, 60.0)
-FADE_MS = 1000
-TRANSITION_MS = 800
-CUE_MS = 3000  # one subtitle cue
-OVERLAY_MS = 3000
 
 
 def session_view(inp: TurnInput) -> SessionView:
@@ -469,7 +465,7 @@ class Planner:
             )
             self._music(call, music_seconds, music, music_prompt, seconds, volume, bgm_seed, n=2)
         if with_title:
-            call = self.script.call(GAP, TOOL_EDIT, _title_args(title, drafts.TITLE_MS))
+            call = self.script.call(GAP, TOOL_EDIT, title_args(title, drafts.TITLE_MS))
             self._title(call, title_seconds, title, drafts.TITLE_MS)
         self.script.text(
             GAP,
@@ -517,7 +513,7 @@ class Planner:
             Change(
                 at=at,
                 media=[Generated(bgm, TOOL_MUSIC, prompt)],
-                draft=_with_uploads(uploads, edit),
+                draft=with_uploads(uploads, edit),
             ),
         )
 
@@ -535,23 +531,11 @@ class Planner:
             {"status": "success", "action": "add_title", "track_type": drafts.TEXT, "text": title},
         )
         edit = partial(drafts.with_title, seg_id=self._seg_id(), text=title, duration=length_ms)
-        self._land(Change(at=step.at, draft=_with_uploads(uploads, edit)))
+        self._land(Change(at=step.at, draft=with_uploads(uploads, edit)))
 
     # -- edits
     def _edit(self) -> None:
-        from mock_server.agent.editing import EditTurn  # editing builds on this class
-
         EditTurn(self).run()
-
-
-def _title_args(title: str, length_ms: int, start_ms: int = 0) -> dict[str, Any]:
-    return {
-        "action": "add_title",
-        "text": title,
-        "start_ms": start_ms,
-        "duration_ms": length_ms,
-        "position": "center",
-    }
 
 
 def _fresh_video(
@@ -565,42 +549,3 @@ def _fresh_video(
 
 def _recanvas(draft: dict[str, Any], *, width: int, height: int) -> dict[str, Any]:
     return drafts.with_canvas(draft, width, height) if draft else draft
-
-
-def upload_segments(video_infos: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Uploaded visuals as video-track segments (images hold 3 s), in upload order."""
-    segments = []
-    for i, info in enumerate(video_infos):
-        if info.get("source") == "generated" or info.get("file_type") not in ("video", "image"):
-            continue
-        url = info.get("cdn_url")
-        if not url:
-            continue
-        seconds = float(info.get("duration") or 0) if info.get("file_type") == "video" else 3.0
-        if seconds <= 0:
-            seconds = 3.0
-        segments.append(
-            drafts.video_segment(
-                f"seg_upload_{i + 1}",
-                url,
-                str(info.get("filename") or "clip"),
-                round(seconds * 1000),
-            )
-        )
-    return segments
-
-
-def _with_uploads(uploads: list[dict[str, Any]] | None, then: DraftEdit) -> DraftEdit:
-    """`then`, after laying the uploads on the video track if the draft has no picture yet."""
-    if not uploads:
-        return then
-    return partial(_lay_uploads, uploads=uploads, then=then)
-
-
-def _lay_uploads(
-    draft: dict[str, Any], *, uploads: list[dict[str, Any]], then: DraftEdit
-) -> dict[str, Any]:
-    if not drafts.has_video(draft):
-        title = (draft.get("m") or {}).get("title") or str(uploads[0].get("n") or "My Video")
-        draft = drafts.with_video(draft, uploads, title=title)
-    return then(draft)

@@ -101,6 +101,81 @@ _FACTS: list[tuple[re.Pattern[str], str, str]] = [
 ]
 
 
+# Numbered lists (titles, ideas), per (kind, Chinese?): a heading, the items (templates
+# of {subject} and {title}; the first n are used) and a closing line.
+_LISTS: dict[tuple[str, bool], tuple[str, list[str], str]] = {
+    ("titles", False): (
+        "Here are {n} title options for {subject}:",
+        [
+            "{title}: The Complete Guide",
+            "I Tried {title} So You Don't Have To",
+            "{title} in Under 10 Minutes",
+            "The {title} Mistakes Everyone Makes",
+            "{title} on a Budget (Step by Step)",
+            "Why {title} Changed Everything for Me",
+            "{title}: Beginner to Pro",
+            "Stop Doing {title} Wrong",
+            "The Only {title} Video You Need",
+            "{title} Secrets Nobody Tells You",
+            "A Week of {title}: Honest Results",
+            "{title} Made Simple",
+        ],
+        "Keep the strongest words in the first 40 characters so they survive truncation.",
+    ),
+    ("ideas", False): (
+        "{n} video ideas for {subject}:",
+        [
+            "{subject}: a beginner's step-by-step how-to",
+            "{subject}: before-and-after transformation",
+            "{subject}: the 5 most common mistakes and how to avoid them",
+            "{subject}: a budget versus premium comparison",
+            "{subject}: a quick tips countdown for the season",
+            "{subject}: a behind-the-scenes day in the life",
+            "{subject}: answering the most searched questions",
+            "{subject}: a myth-busting test",
+            "{subject}: a tools and materials checklist",
+            "{subject}: a time-lapse project build",
+            "{subject}: a viewer challenge",
+            "{subject}: a 60-second recap for Shorts",
+        ],
+        "Pick one and I can generate a short clip for it.",
+    ),
+    ("titles", True): (
+        "关于“{subject}”的标题建议：",
+        [
+            f"{{subject}}：{form}"
+            for form in (
+                "完整指南",
+                "新手必看",
+                "十分钟学会",
+                "最容易犯的错误",
+                "省钱攻略",
+                "我的真实体验",
+            )
+        ],
+        "",
+    ),
+    ("ideas", True): (
+        "关于“{subject}”的视频创意：",
+        [
+            f"{{subject}}：{a}"
+            for a in ("新手教程", "前后对比", "常见错误", "省钱与高端对比", "幕后花絮")
+        ],
+        "",
+    ),
+}
+
+
+def _numbered(kind: str, zh: bool, n: int, **values: str) -> str | None:
+    """The numbered list a kind of answer is, with its first n items; None for another kind."""
+    entry = _LISTS.get((kind, zh))
+    if entry is None:
+        return None
+    heading, items, closing = entry
+    lines = [f"{i}. {item.format(**values)}" for i, item in enumerate(items[:n], start=1)]
+    return "\n".join([heading.format(n=n, **values), *lines, *([closing] if closing else [])])
+
+
 def _about(topic: str, voice: Voice) -> str:
     """The subject the answer is about, said first ("Instagram: …", "How long …? …")."""
     topic = topic.strip().rstrip("?？.!")
@@ -137,48 +212,9 @@ def answer(message: str, topic: str, kind: str, voice: Voice) -> str:
     title = title_from(subject) if subject else "Your Video"
     seconds = q.duration(low)
     n = _count(low)
-    if kind == "titles":
-        forms = [
-            "{T}: The Complete Guide",
-            "I Tried {T} So You Don't Have To",
-            "{T} in Under 10 Minutes",
-            "The {T} Mistakes Everyone Makes",
-            "{T} on a Budget (Step by Step)",
-            "Why {T} Changed Everything for Me",
-            "{T}: Beginner to Pro",
-            "Stop Doing {T} Wrong",
-            "The Only {T} Video You Need",
-            "{T} Secrets Nobody Tells You",
-            "A Week of {T}: Honest Results",
-            "{T} Made Simple",
-        ]
-        lines = [f"{i}. {form.format(T=title)}" for i, form in enumerate(forms[:n], start=1)]
-        return (
-            f"Here are {n} title options for {subject}:\n"
-            + "\n".join(lines)
-            + ("\nKeep the strongest words in the first 40 characters so they survive truncation.")
-        )
-    if kind == "ideas":
-        angles = [
-            "a beginner's step-by-step how-to",
-            "before-and-after transformation",
-            "the 5 most common mistakes and how to avoid them",
-            "a budget versus premium comparison",
-            "a quick tips countdown for the season",
-            "a behind-the-scenes day in the life",
-            "answering the most searched questions",
-            "a myth-busting test",
-            "a tools and materials checklist",
-            "a time-lapse project build",
-            "a viewer challenge",
-            "a 60-second recap for Shorts",
-        ]
-        lines = [f"{i}. {subject}: {angle}" for i, angle in enumerate(angles[:n], start=1)]
-        return (
-            f"{n} video ideas for {subject}:\n"
-            + "\n".join(lines)
-            + ("\nPick one and I can generate a short clip for it.")
-        )
+    listed = _numbered(kind, False, n, subject=subject, title=title)
+    if listed:
+        return listed
     if kind in ("script", "plan"):
         total = seconds or 60.0
         beats = [
@@ -232,14 +268,9 @@ def answer(message: str, topic: str, kind: str, voice: Voice) -> str:
 def _answer_zh(message: str, topic: str, kind: str) -> str:
     subject = topic.strip()[:30] or message.strip()[:30]
     n = _count(message.lower())
-    if kind == "titles":
-        forms = ["完整指南", "新手必看", "十分钟学会", "最容易犯的错误", "省钱攻略", "我的真实体验"]
-        lines = [f"{i}. {subject}：{form}" for i, form in enumerate(forms[:n], start=1)]
-        return f"关于“{subject}”的标题建议：\n" + "\n".join(lines)
-    if kind == "ideas":
-        angles = ["新手教程", "前后对比", "常见错误", "省钱与高端对比", "幕后花絮"]
-        lines = [f"{i}. {subject}：{a}" for i, a in enumerate(angles[:n], start=1)]
-        return f"关于“{subject}”的视频创意：\n" + "\n".join(lines)
+    listed = _numbered(kind, True, n, subject=subject)
+    if listed:
+        return listed
     if kind in ("script", "plan"):
         return (
             f"“{subject}”的脚本结构：开头 3 秒抛出亮点；接着交代背景；中段用快剪展示重点并配字幕；"

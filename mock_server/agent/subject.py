@@ -13,27 +13,14 @@ from __future__ import annotations
 
 import re
 
-from mock_server.agent.lexicon import CJK, META_WORDS, VIDEO_STYLES, ZH_FILLER, words
+from mock_server.agent.lexicon import CJK, META_WORDS, VIDEO_STYLES, ZH_FILLER, compiled, words
 
 QUOTED = re.compile(
     r"\"([^\"]+)\"|“([^”]+)”|「([^」]+)」|『([^』]+)』|《([^》]+)》|‘([^’]+)’"
     r"|(?:^|(?<=[\s(:：]))'([^']{2,}?)'(?=$|[\s.,!?;:)])"
 )
 
-_GEN_LEAD = re.compile(
-    r"^\W*(?:(?:please|pls|can you|could you|would you|i want(?: you)? to|i'd like(?: you)? to|"
-    r"i need(?: you)? to|help me|let's|lets)\s+)*"
-    r"(?:generate|create|make|produce|render|animate|build|design|shoot|film|give me|show me|"
-    r"i want|i'd like|i need)\b\s*(?:me|us)?\s*",
-    re.I,
-)
 _VIDEO_NOUN = r"(?:videos?|clips?|films?|movies?|animations?|footage|shorts?|reels?|scenes?|sequences?|shots?)"
-_OF_MARKER = re.compile(
-    r"\b"
-    + _VIDEO_NOUN
-    + r"\s+(?:of|about|showing|featuring|depicting|where|that shows|in which|on)\s+(.+)",
-    re.I | re.S,
-)
 _DROP = [
     # "with calm music", "with a title 'X'", "in cinematic style", "at 1080p", "for TikTok"
     re.compile(
@@ -61,22 +48,31 @@ _DROP = [
     ),
     re.compile(r"\b(?:480|720|1080)\s*p\b|\b4k\b|\b\d+\s*[:：x]\s*\d+\b", re.I),
 ]
-_ZH_MARKER = re.compile(
-    r"(?:生成|制作|创作|做|拍|来)(?:一个|一段|一条|一部|个|段|条|部)?(.+?)的?(?:视频|短片|影片|动画|片子)"
-)
-_ZH_AFTER = re.compile(
-    r"(?:视频|短片|影片|动画)[，,：:]?\s*(?:内容是|关于|主题是|画面是)?[：:]?(.+)"
-)
-_ZH_DROP = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:秒钟|秒|分钟)|(?:配上?|加上?|带)?(?:一?[段首点些])?[\u3400-\u9fff]{0,4}(?:背景音乐|音乐|配乐)"
-    r"|(?:480|720|1080)\s*[pP]|竖屏|横屏|竖版|横版"
-)
 
-_TITLED = re.compile(
-    r"\s*,?\s*(?:with\s+(?:the\s+|a\s+)?title|titled|called|named|title[d:]?)\s*(?:is|as|to|of|:|=)?\s*"
-    r"(?:\"[^\"]+\"|“[^”]+”|「[^」]+」|『[^』]+』|《[^》]+》|'[^']+'|‘[^’]+’)",
-    re.I,
-)
+_CUE_PATTERNS = {
+    "gen_lead": (
+        r"(?i)^\W*(?:(?:please|pls|can you|could you|would you|i want(?: you)? to|i'd like(?: you)? to|"
+        r"i need(?: you)? to|help me|let's|lets)\s+)*"
+        r"(?:generate|create|make|produce|render|animate|build|design|shoot|film|give me|show me|"
+        r"i want|i'd like|i need)\b\s*(?:me|us)?\s*"
+    ),
+    "of_marker": (
+        r"(?is)\b"
+        + _VIDEO_NOUN
+        + r"\s+(?:of|about|showing|featuring|depicting|where|that shows|in which|on)\s+(.+)"
+    ),
+    "zh_marker": r"(?:生成|制作|创作|做|拍|来)(?:一个|一段|一条|一部|个|段|条|部)?(.+?)的?(?:视频|短片|影片|动画|片子)",
+    "zh_after": r"(?:视频|短片|影片|动画)[，,：:]?\s*(?:内容是|关于|主题是|画面是)?[：:]?(.+)",
+    "zh_drop": (
+        r"\d+(?:\.\d+)?\s*(?:秒钟|秒|分钟)|(?:配上?|加上?|带)?(?:一?[段首点些])?[\u3400-\u9fff]{0,4}(?:背景音乐|音乐|配乐)"
+        r"|(?:480|720|1080)\s*[pP]|竖屏|横屏|竖版|横版"
+    ),
+    "titled": (
+        r"(?i)\s*,?\s*(?:with\s+(?:the\s+|a\s+)?title|titled|called|named|title[d:]?)\s*(?:is|as|to|of|:|=)?\s*"
+        r"(?:\"[^\"]+\"|“[^”]+”|「[^」]+」|『[^』]+』|《[^》]+》|'[^']+'|‘[^’]+’)"
+    ),
+}
+_CUES = compiled(_CUE_PATTERNS)
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&#-]*")
 
 
@@ -100,11 +96,11 @@ def subject(raw: str, title: str | None = None) -> str | None:
     quoted = first_quoted(raw)
     if quoted and quoted != title and has_content(quoted) and len(quoted.split()) >= 3:
         return _tidy(quoted)[:200]
-    text = _TITLED.sub(" ", raw) if title else raw
+    text = _CUES["titled"].sub(" ", raw) if title else raw
     if CJK.search(text):
         return _zh_subject(text)
-    match = _OF_MARKER.search(text)
-    candidate = match.group(1) if match else _GEN_LEAD.sub("", text, count=1)
+    match = _CUES["of_marker"].search(text)
+    candidate = match.group(1) if match else _CUES["gen_lead"].sub("", text, count=1)
     for pattern in _DROP:
         candidate = pattern.sub(" ", candidate)
     cleaned = _tidy(candidate)
@@ -127,17 +123,17 @@ def _tidy(text: str) -> str:
 
 def _zh_subject(raw: str) -> str | None:
     candidate: str | None = None
-    match = _ZH_MARKER.search(raw)
+    match = _CUES["zh_marker"].search(raw)
     if match:
         candidate = match.group(1)
-    if not candidate or not has_content(_ZH_DROP.sub("", candidate)):
-        after = _ZH_AFTER.search(raw)
+    if not candidate or not has_content(_CUES["zh_drop"].sub("", candidate)):
+        after = _CUES["zh_after"].search(raw)
         candidate = after.group(1) if after else candidate
     if not candidate:
         candidate = raw
-    for _name, pattern in VIDEO_STYLES:
+    for pattern in VIDEO_STYLES.values():
         candidate = pattern.sub("", candidate)
-    candidate = _ZH_DROP.sub("", candidate)
+    candidate = _CUES["zh_drop"].sub("", candidate)
     candidate = re.sub(r"^(?:帮我|请|给我|我想要?|来)+", "", candidate.strip())
     candidate = re.sub(
         r"^(?:生成|制作|创作|做|拍)(?:一个|一段|一条|一部|个|段|条|部)?", "", candidate

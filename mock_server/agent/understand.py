@@ -12,13 +12,21 @@ from the same pass. Pure and fast: a few dozen compiled regular expressions, no 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from mock_server.agent import quantities as q
 from mock_server.agent.edits import Edit, parse_edits
-from mock_server.agent.lexicon import CJK, META_WORDS, MUSIC_STYLES, VIDEO_STYLES
+from mock_server.agent.lexicon import (
+    CJK,
+    META_WORDS,
+    MUSIC_STYLES,
+    VIDEO_STYLES,
+    compiled,
+    first_match,
+)
 from mock_server.agent.subject import QUOTED, WORD, first_quoted, has_content, subject
 
 Act = Literal[
@@ -76,118 +84,10 @@ class Understanding:
 
 # --- cues ----------------------------------------------------------------------------------
 
-_GEN_VERB = re.compile(
-    r"\b(?:generat(?:e|es|ed|ing)|creat(?:e|es|ing)|produc(?:e|es|ing)|render|animate|shoot|film|design|build|mak(?:e|es|ing)|give me|show me)\b"
-    r"|生成|制作|创作|做一?[个段条部]|拍一?[个段条部]|来一?[个段条]"
-)
 _VIDEO_NOUN = (
     r"(?:videos?|clips?|films?|movies?|animations?|timelapses?|time-lapses?|montages?|reels?|shorts?|"
     r"trailers?|commercials?|ads?|adverts?|explainers?|promos?|slideshows?|teasers?|intros?|"
     r"showcases?|footage|scenes?|shots?|cinemagraphs?|loops?|b-roll|visuali[sz]ers?|tiktoks?|vlogs?|gifs?)"
-)
-_VIDEO_WORD = re.compile(r"\b" + _VIDEO_NOUN + r"\b")
-_GEN_REQUEST = re.compile(
-    r"\b(?:generat(?:e|es|ed|ing)|creat(?:e|es|ing)|produc(?:e|es|ing)|render|animate|shoot|film|design|build|mak(?:e|ing)|give me|show me|i want|i need|i'd like)\b"
-    r"(?:\s+[\w'#:/&-]+){0,7}?\s+" + _VIDEO_NOUN + r"\b"
-    r"|(?:生成|制作|创作|做|拍|来)(?:一个|一段|一条|一部|个|段|条|部)?[^，。,.？?]{0,20}?(?:视频|短片|影片|动画|片子)"
-    r"|(?:视频|短片|影片|动画)(?:制作|生成|创作)",
-    re.I,
-)
-_DESCRIBES = re.compile(
-    r"^\W*(?:an?\s+)?(?:[\w-]+\s+){0,4}"
-    + _VIDEO_NOUN
-    + r"\s+(?:of|about|showing|featuring|depicting|where|for|with)\s+\S"
-    r"|^\W*(?:an?\s+)?(?:\d+(?:\.\d+)?\s*-?\s*(?:second|sec|s|minute|min)\s+)(?:[\w-]+\s+){0,4}"
-    + _VIDEO_NOUN
-    + r"?",
-    re.I,
-)
-_QUESTION_START = re.compile(
-    r"^\W*(?:how|what|what's|whats|which|why|when|where|who|(?:is|are|should|do|does|did|can i|could i)(?=(?:\s+\S+){3}|.*\?)|"
-    r"would it|will it|any (?:tips|ideas|advice)|is there|are there)\b"
-    r"|^\W*(?:怎么|如何|为什么|什么|哪|是否|能不能|可以.*吗|有没有)",
-)
-_QUESTION_INNER = re.compile(
-    r"\b(?:how (?:do|should|can|would|could) (?:i|we|you)|what(?:'s| is| are) the best|which (?:\w+ ){0,3}(?:should|would|do|can) (?:i|we)|"
-    r"what should (?:i|we)|where should (?:i|we)|how (?:to|much|many|long)|is it (?:possible|better)|do you (?:think|recommend)|"
-    r"what (?:do|would) you (?:suggest|recommend))\b|怎么|如何|哪些|什么样|为什么|吗[？?]?$",
-)
-_REQUEST_FORM = re.compile(
-    r"\b(?:can|could|would|will) you (?:please )?(?:generate|create|make|add|produce|render|animate|turn|convert|edit|trim|cut|remove|put|give|build)\b"
-    r"|能不能帮我|可以帮我|帮我"
-)
-_DELIVERABLE_VERB = re.compile(
-    r"\b(?:give me|write|suggest|brainstorm|list|recommend|outline|come up with|draft|propose|explain|describe|"
-    r"help me (?:plan|write|brainstorm|think|decide|figure|come up|choose|pick|outline|structure)|tell me (?:which|what|how|where|when|why)|"
-    r"generate \d+|create \d+|what are|share)\b|写|建议|推荐|列出|给我.{0,12}(?:想法|点子|创意|标题|脚本|建议|方案)|想几个|出几个"
-)
-_DELIVERABLE_NOUN = re.compile(
-    r"\b(?:ideas?|titles? (?:options|ideas)|(?:\d+|ten|five|three|some|a few) (?:\w+ ){0,3}titles|scripts?|outlines?|concepts?|plans?|"
-    r"(?:pacing )?structures?|suggestions?|tips|advice|hooks?|storyboards?|checklists?|strategy|strategies|workflows?|prompts?|"
-    r"descriptions? for|captions? for|hashtags?|taglines?|captions? ideas|topics?|calendar|schedule|shot lists?|talking points)\b"
-    r"|想法|点子|创意|标题建议|标题|脚本|文案|大纲|建议|策划|方案|技巧|提示词"
-)
-_DELIVERABLE_START = re.compile(
-    r"^\W*(?:please\s+)?(?:suggest|recommend|brainstorm|list|explain|outline|draft|propose|write|give me|tell me)\b"
-    r"|^\W*(?:给我|帮我写|写一|推荐|建议)"
-)
-# "here's the transcript", "attached is my script": content the message says it carries
-_CLAIMED = re.compile(
-    r"\b(?:here'?s|here is|here are|attached(?: is| are)?|i(?:'ve| have) attached|see attached|below is)\s+(?:the\s+|my\s+|a\s+|our\s+)?"
-    r"(?:[\w-]+\s+){0,2}?(?:transcript|script|file|video|clip|photos?|images?|pictures?|recording|footage|link|logo|audio|song|draft)\b"
-)
-_MAKES_TEXT = re.compile(
-    r"\b(?:generat(?:e|es|ing)|creat(?:e|es|ing)|mak(?:e|es|ing)|produc(?:e|es|ing)|need|want)\s+"
-    r"(?!(?:[\w'-]+\s+){0,5}?(?:my|our|this|these|the attached)\s)(?:[\w'-]+\s+){0,5}?"
-    r"(?:ideas?|titles? options|concepts?|scripts?|outlines?|storyboards?|plans?|hooks?|taglines?|hashtags?|prompts?)\b"
-)
-# "image to video", "图片转视频": a conversion of media the user has; "text to video": of a
-# text (ask for it); "video editor", "trim video": a task on a video the session lacks
-_MEDIA_TO_VIDEO = re.compile(
-    r"\b(?:images?|photos?|pictures?|pics?|stills?|selfies?|portraits?)\s*(?:to|into|2|→)\s*(?:an?\s+)?(?:videos?|clips?|animations?)\b"
-    r"|(?:图片|照片|图像)(?:转|变|生成)(?:成)?视频|图生视频"
-)
-_TEXT_TO_VIDEO = re.compile(
-    r"\b(?:text|script|blog|article|prompt|words)s?\s*(?:to|into|2|→)\s*(?:an?\s+)?(?:videos?|clips?)\b"
-    r"|(?:文字|文本|文案|脚本|描述|提示词)[^，。,.]{0,4}(?:转|变|生成)(?:成)?视频|文生视频"
-)
-_VIDEO_TASK = re.compile(
-    r"\b(?:edit(?:or|ing)?|trim(?:mer|ming)?|cut(?:ter|ting)?|compress(?:or|ion)?|crop(?:per|ping)?|merg(?:e|er|ing)|"
-    r"stabili[sz](?:e|er|ation)|convert(?:er)?|resiz(?:e|er)|rotat(?:e|or)|upscal(?:e|er|ing)|enhanc(?:e|er)|splic(?:e|er)|split(?:ter)?)\b"
-    r"|剪辑|压缩|裁剪|合并|转换|上传"
-)
-_SLIDESHOW = re.compile(r"\bslide ?shows?\b|幻灯片|相册视频|电子相册")
-# An imperative edit: never a description of a new video ("reverse the video", "flip it")
-_EDIT_COMMAND = re.compile(
-    r"^\W*(?:please\s+)?(?:(?:make|give|set|turn)\s+(?:it|the|this|my)\b|(?:edit|add|put|trim|cut|remove|delete|"
-    r"change|replace|swap|speed|slow|apply|convert|crop|resize|fade|mute|increase|decrease|lower|raise|insert|overlay|"
-    r"shorten|extend|burn|brighten|darken|sharpen|denoise|clean|fix|enhance|reduce|boost|switch|drop|stabili[sz]e|"
-    r"reverse|loop|blur|zoom|rotate|flip|get rid of|erase|caption|subtitle|translate|dub|sync|colou?r-?grade)\b)"
-    r"|^\W*(?:加|添加|去掉|去除|移除|删除|删掉|剪|裁|换|改|调|把|给|让|将|配|为|一键)"
-)
-_UPLOAD_WORD = re.compile(r"^\W*(?:upload|上传)\W*$")
-_GEN_TOOL = re.compile(
-    r"\b(?:videos?|clips?|animations?)\s+(?:makers?|generators?|creators?|builders?)\b|视频生成|生成视频|视频制作|制作视频"
-)
-_GEN_START = re.compile(
-    r"^\W*(?:please\s+)?(?:generate|create|produce|render|make\s+(?:a|an|me|us|some|something|videos?)\b)\b"
-    r"|^\W*(?:生成|制作|创作)"
-)
-_CREDITS = re.compile(
-    r"\b(?:credits?|balance|how many credits|quota|my plan|remaining)\b|余额|积分|额度|点数"
-)
-_STATUS = re.compile(
-    r"^\W*(?:status|show (?:me )?(?:the )?(?:tracks|timeline)|what'?s on the timeline|timeline)\W*$|状态|时间线"
-)
-_EXPORT = re.compile(
-    r"\b(?:export|download|send (?:me )?(?:the|my) (?:[\w-]+ )?(?:video|file|clip|mp4|cut|version)|save (?:it )?(?:as|to) (?:an? )?(?:mp4|mov|file)|render (?:it|the video|the final)|final (?:mp4|file)|get the (?:file|mp4|video file))\b"
-    r"|导出|下载|发给我|保存为"
-)
-_GREETING = re.compile(
-    r"^\s*(?:hi|hello|hey|yo|good (?:morning|afternoon|evening))\b|^\s*(?:你好|您好|嗨|哈喽)"
-)
-_THANKS = re.compile(
-    r"\b(?:thanks?|thank you|thx|cheers|great job|looks good|perfect|awesome)\b|谢谢|多谢|感谢|不错|很好"
 )
 
 _MEDIA_NOUN = (
@@ -198,86 +98,177 @@ _MEDIA_NOUN = (
     r"artwork|product shots?|b-roll|raw footage|livestreams?|streams?|meetings?|lectures?|talks?|"
     r"speech|documents?|pdfs?|notes|text|footage)"
 )
-_OWN = re.compile(
-    r"\b(?:my|our|these|this|those|the attached|attached|uploaded|the following|here'?s (?:the|my|a)|here is (?:the|my|a))\s+"
-    r"(?:[\w'-]+\s+){0,4}?" + _MEDIA_NOUN + r"\b",
-    re.I,
-)
-_I_HAVE = re.compile(
-    r"\b(?:i have|i've got|i got|i recorded|i shot|i filmed|i took|i made|we have|i've recorded)\b(?:\s+[\w'-]+){0,6}?\s+"
-    + _MEDIA_NOUN
-    + r"\b"
-    r"|\bthis is (?:a|an|my)\s+(?:[\w-]+\s+){0,3}?(?:photo|image|picture|portrait|drawing|selfie|logo|clip|video|recording)\b"
-    r"|\b(?:photos?|pictures?|images?|videos?|clips?|footage|recordings?)\s+(?:that\s+)?(?:i|we)(?:'ve)?\s+(?:shot|took|taken|filmed|recorded|made|uploaded|have|got)\b"
-    r"|\b(?:the|these|those)\s+(?:two|three|four|five|six|\d+)\s+(?:[\w-]+\s+)?(?:videos|clips|photos|pictures|images|files|recordings)\b",
-    re.I,
-)
-_RAW = re.compile(
-    r"\b(?:raw footage|screen recordings?|unedited|my footage|interview recordings?|\d+-(?:minute|hour) (?:[\w-]+ ){0,3}(?:recording|webinar|vlog|interview|tutorial|podcast|lecture))\b"
-    r"|\b(?:1|one|an?)[- ]hour\b.{0,20}\b(?:webinar|recording|video|podcast|lecture|stream)\b"
-    r"|\d+\s*(?:分钟|小时)的?[\u3400-\u9fff]{0,6}(?:采访|录像|录屏|直播|讲座|会议|课程)",
-    re.I,
-)
-_MULTI = re.compile(
-    r"\b(?:merge|combine|stitch|join|concatenate|splice|compile|sequence|split|assemble|arrange)\b.{0,40}\b(?:clips|videos|files|photos|segments|footage|pictures|images)\b"
-    r"|\b(?:split)\b.{0,40}\b(?:into|segments)\b|合并|拼接|分割",
-    re.I,
-)
-_NOT_MEDIA = re.compile(
-    r"\b(?:my|this|the|a|your) text (?:prompts?|descriptions?)\b|\bthis description\b|\btext prompts?\b|\bthis (?:skill|tool|api|app)\b",
-    re.I,
-)
-_ZH_OWN = re.compile(
-    r"(?:我的|这个|这段|这些|这张|这几张|我拍的|我录的|上传的|我有一段|我有一个|我有几|我拍了|我录了)(?:[\u3400-\u9fff\w]{0,6})(?:视频|照片|图片|素材|录像|录屏|片子|文件|音频|文章|脚本|剪辑)"
-    r"|(?:\d+\s*分钟的?(?:YouTube|[\u3400-\u9fff]{0,4})(?:教程|视频|录像|录屏|采访))",
-    re.I,
-)
-_TEXT_CONTENT = re.compile(
-    r"\b(?:blog posts?|articles?|scripts?|transcripts?|notes|documents?|pdfs?|essays?|newsletters?)\b|文章|脚本|文案|稿"
-)
-_IMAGE_CONTENT = re.compile(
-    r"\b(?:photos?|images?|pictures?|pics?|portraits?|selfies?|screenshots?|pngs?|jpe?gs?|drawings?|illustrations?|logos?)\b|照片|图片"
-)
-_EDIT_VERB = re.compile(
-    r"^\W*(?:please\s+)?(?:edit|add|put|trim|cut|remove|delete|make|change|replace|swap|speed|slow|apply|turn|convert|crop|resize|fade|mute|"
-    r"increase|decrease|lower|raise|set|use|insert|overlay|include|shorten|extend|burn|style|color|colour|brighten|darken|sharpen|denoise|"
-    r"clean|fix|enhance|reduce|boost|give|switch|drop|stabili[sz]e|reverse|loop|blur|zoom|rotate|flip)\b"
-    r"|^\W*(?:加|添加|去掉|删除|剪|裁|换|改|调|把|给|让|将|配)"
-)
+_CUE_PATTERNS = {
+    # a video asked for, a question or a text deliverable, a task, the chat
+    "gen_verb": (
+        r"\b(?:generat(?:e|es|ed|ing)|creat(?:e|es|ing)|produc(?:e|es|ing)|render|animate|shoot|film|design|build|mak(?:e|es|ing)|give me|show me)\b"
+        r"|生成|制作|创作|做一?[个段条部]|拍一?[个段条部]|来一?[个段条]"
+    ),
+    "video_word": r"\b" + _VIDEO_NOUN + r"\b",
+    "gen_request": (
+        r"(?i)\b(?:generat(?:e|es|ed|ing)|creat(?:e|es|ing)|produc(?:e|es|ing)|render|animate|shoot|film|design|build|mak(?:e|ing)|give me|show me|i want|i need|i'd like)\b"
+        r"(?:\s+[\w'#:/&-]+){0,7}?\s+" + _VIDEO_NOUN + r"\b"
+        r"|(?:生成|制作|创作|做|拍|来)(?:一个|一段|一条|一部|个|段|条|部)?[^，。,.？?]{0,20}?(?:视频|短片|影片|动画|片子)"
+        r"|(?:视频|短片|影片|动画)(?:制作|生成|创作)"
+    ),
+    "describes": (
+        r"(?i)^\W*(?:an?\s+)?(?:[\w-]+\s+){0,4}"
+        + _VIDEO_NOUN
+        + r"\s+(?:of|about|showing|featuring|depicting|where|for|with)\s+\S"
+        r"|^\W*(?:an?\s+)?(?:\d+(?:\.\d+)?\s*-?\s*(?:second|sec|s|minute|min)\s+)(?:[\w-]+\s+){0,4}"
+        + _VIDEO_NOUN
+        + r"?"
+    ),
+    "question_start": (
+        r"^\W*(?:how|what|what's|whats|which|why|when|where|who|(?:is|are|should|do|does|did|can i|could i)(?=(?:\s+\S+){3}|.*\?)|"
+        r"would it|will it|any (?:tips|ideas|advice)|is there|are there)\b"
+        r"|^\W*(?:怎么|如何|为什么|什么|哪|是否|能不能|可以.*吗|有没有)"
+    ),
+    "question_inner": (
+        r"\b(?:how (?:do|should|can|would|could) (?:i|we|you)|what(?:'s| is| are) the best|which (?:\w+ ){0,3}(?:should|would|do|can) (?:i|we)|"
+        r"what should (?:i|we)|where should (?:i|we)|how (?:to|much|many|long)|is it (?:possible|better)|do you (?:think|recommend)|"
+        r"what (?:do|would) you (?:suggest|recommend))\b|怎么|如何|哪些|什么样|为什么|吗[？?]?$"
+    ),
+    "request_form": (
+        r"\b(?:can|could|would|will) you (?:please )?(?:generate|create|make|add|produce|render|animate|turn|convert|edit|trim|cut|remove|put|give|build)\b"
+        r"|能不能帮我|可以帮我|帮我"
+    ),
+    "deliverable_verb": (
+        r"\b(?:give me|write|suggest|brainstorm|list|recommend|outline|come up with|draft|propose|explain|describe|"
+        r"help me (?:plan|write|brainstorm|think|decide|figure|come up|choose|pick|outline|structure)|tell me (?:which|what|how|where|when|why)|"
+        r"generate \d+|create \d+|what are|share)\b|写|建议|推荐|列出|给我.{0,12}(?:想法|点子|创意|标题|脚本|建议|方案)|想几个|出几个"
+    ),
+    "deliverable_noun": (
+        r"\b(?:ideas?|titles? (?:options|ideas)|(?:\d+|ten|five|three|some|a few) (?:\w+ ){0,3}titles|scripts?|outlines?|concepts?|plans?|"
+        r"(?:pacing )?structures?|suggestions?|tips|advice|hooks?|storyboards?|checklists?|strategy|strategies|workflows?|prompts?|"
+        r"descriptions? for|captions? for|hashtags?|taglines?|captions? ideas|topics?|calendar|schedule|shot lists?|talking points)\b"
+        r"|想法|点子|创意|标题建议|标题|脚本|文案|大纲|建议|策划|方案|技巧|提示词"
+    ),
+    "deliverable_start": (
+        r"^\W*(?:please\s+)?(?:suggest|recommend|brainstorm|list|explain|outline|draft|propose|write|give me|tell me)\b"
+        r"|^\W*(?:给我|帮我写|写一|推荐|建议)"
+    ),
+    # "here's the transcript", "attached is my script": content the message says it carries
+    "claimed": (
+        r"\b(?:here'?s|here is|here are|attached(?: is| are)?|i(?:'ve| have) attached|see attached|below is)\s+(?:the\s+|my\s+|a\s+|our\s+)?"
+        r"(?:[\w-]+\s+){0,2}?(?:transcript|script|file|video|clip|photos?|images?|pictures?|recording|footage|link|logo|audio|song|draft)\b"
+    ),
+    "makes_text": (
+        r"\b(?:generat(?:e|es|ing)|creat(?:e|es|ing)|mak(?:e|es|ing)|produc(?:e|es|ing)|need|want)\s+"
+        r"(?!(?:[\w'-]+\s+){0,5}?(?:my|our|this|these|the attached)\s)(?:[\w'-]+\s+){0,5}?"
+        r"(?:ideas?|titles? options|concepts?|scripts?|outlines?|storyboards?|plans?|hooks?|taglines?|hashtags?|prompts?)\b"
+    ),
+    # "image to video", "图片转视频": a conversion of media the user has; "text to video": of a
+    # text (ask for it); "video editor", "trim video": a task on a video the session lacks
+    "media_to_video": (
+        r"\b(?:images?|photos?|pictures?|pics?|stills?|selfies?|portraits?)\s*(?:to|into|2|→)\s*(?:an?\s+)?(?:videos?|clips?|animations?)\b"
+        r"|(?:图片|照片|图像)(?:转|变|生成)(?:成)?视频|图生视频"
+    ),
+    "text_to_video": (
+        r"\b(?:text|script|blog|article|prompt|words)s?\s*(?:to|into|2|→)\s*(?:an?\s+)?(?:videos?|clips?)\b"
+        r"|(?:文字|文本|文案|脚本|描述|提示词)[^，。,.]{0,4}(?:转|变|生成)(?:成)?视频|文生视频"
+    ),
+    "video_task": (
+        r"\b(?:edit(?:or|ing)?|trim(?:mer|ming)?|cut(?:ter|ting)?|compress(?:or|ion)?|crop(?:per|ping)?|merg(?:e|er|ing)|"
+        r"stabili[sz](?:e|er|ation)|convert(?:er)?|resiz(?:e|er)|rotat(?:e|or)|upscal(?:e|er|ing)|enhanc(?:e|er)|splic(?:e|er)|split(?:ter)?)\b"
+        r"|剪辑|压缩|裁剪|合并|转换|上传"
+    ),
+    "slideshow": r"\bslide ?shows?\b|幻灯片|相册视频|电子相册",
+    # An imperative edit: never a description of a new video ("reverse the video", "flip it")
+    "edit_command": (
+        r"^\W*(?:please\s+)?(?:(?:make|give|set|turn)\s+(?:it|the|this|my)\b|(?:edit|add|put|trim|cut|remove|delete|"
+        r"change|replace|swap|speed|slow|apply|convert|crop|resize|fade|mute|increase|decrease|lower|raise|insert|overlay|"
+        r"shorten|extend|burn|brighten|darken|sharpen|denoise|clean|fix|enhance|reduce|boost|switch|drop|stabili[sz]e|"
+        r"reverse|loop|blur|zoom|rotate|flip|get rid of|erase|caption|subtitle|translate|dub|sync|colou?r-?grade)\b)"
+        r"|^\W*(?:加|添加|去掉|去除|移除|删除|删掉|剪|裁|换|改|调|把|给|让|将|配|为|一键)"
+    ),
+    "upload_word": r"^\W*(?:upload|上传)\W*$",
+    "gen_tool": r"\b(?:videos?|clips?|animations?)\s+(?:makers?|generators?|creators?|builders?)\b|视频生成|生成视频|视频制作|制作视频",
+    "gen_start": (
+        r"^\W*(?:please\s+)?(?:generate|create|produce|render|make\s+(?:a|an|me|us|some|something|videos?)\b)\b"
+        r"|^\W*(?:生成|制作|创作)"
+    ),
+    "credits": r"\b(?:credits?|balance|how many credits|quota|my plan|remaining)\b|余额|积分|额度|点数",
+    "status": r"^\W*(?:status|show (?:me )?(?:the )?(?:tracks|timeline)|what'?s on the timeline|timeline)\W*$|状态|时间线",
+    "export": (
+        r"\b(?:export|download|send (?:me )?(?:the|my) (?:[\w-]+ )?(?:video|file|clip|mp4|cut|version)|save (?:it )?(?:as|to) (?:an? )?(?:mp4|mov|file)|render (?:it|the video|the final)|final (?:mp4|file)|get the (?:file|mp4|video file))\b"
+        r"|导出|下载|发给我|保存为"
+    ),
+    "greeting": r"^\s*(?:hi|hello|hey|yo|good (?:morning|afternoon|evening))\b|^\s*(?:你好|您好|嗨|哈喽)",
+    "thanks": r"\b(?:thanks?|thank you|thx|cheers|great job|looks good|perfect|awesome)\b|谢谢|多谢|感谢|不错|很好",
+    # the user's own media, and what it is
+    "own": (
+        r"(?i)\b(?:my|our|these|this|those|the attached|attached|uploaded|the following|here'?s (?:the|my|a)|here is (?:the|my|a))\s+"
+        r"(?:[\w'-]+\s+){0,4}?" + _MEDIA_NOUN + r"\b"
+    ),
+    "i_have": (
+        r"(?i)\b(?:i have|i've got|i got|i recorded|i shot|i filmed|i took|i made|we have|i've recorded)\b(?:\s+[\w'-]+){0,6}?\s+"
+        + _MEDIA_NOUN
+        + r"\b"
+        r"|\bthis is (?:a|an|my)\s+(?:[\w-]+\s+){0,3}?(?:photo|image|picture|portrait|drawing|selfie|logo|clip|video|recording)\b"
+        r"|\b(?:photos?|pictures?|images?|videos?|clips?|footage|recordings?)\s+(?:that\s+)?(?:i|we)(?:'ve)?\s+(?:shot|took|taken|filmed|recorded|made|uploaded|have|got)\b"
+        r"|\b(?:the|these|those)\s+(?:two|three|four|five|six|\d+)\s+(?:[\w-]+\s+)?(?:videos|clips|photos|pictures|images|files|recordings)\b"
+    ),
+    "raw": (
+        r"(?i)\b(?:raw footage|screen recordings?|unedited|my footage|interview recordings?|\d+-(?:minute|hour) (?:[\w-]+ ){0,3}(?:recording|webinar|vlog|interview|tutorial|podcast|lecture))\b"
+        r"|\b(?:1|one|an?)[- ]hour\b.{0,20}\b(?:webinar|recording|video|podcast|lecture|stream)\b"
+        r"|\d+\s*(?:分钟|小时)的?[\u3400-\u9fff]{0,6}(?:采访|录像|录屏|直播|讲座|会议|课程)"
+    ),
+    "multi": (
+        r"(?i)\b(?:merge|combine|stitch|join|concatenate|splice|compile|sequence|split|assemble|arrange)\b.{0,40}\b(?:clips|videos|files|photos|segments|footage|pictures|images)\b"
+        r"|\b(?:split)\b.{0,40}\b(?:into|segments)\b|合并|拼接|分割"
+    ),
+    "not_media": r"(?i)\b(?:my|this|the|a|your) text (?:prompts?|descriptions?)\b|\bthis description\b|\btext prompts?\b|\bthis (?:skill|tool|api|app)\b",
+    "zh_own": (
+        r"(?i)(?:我的|这个|这段|这些|这张|这几张|我拍的|我录的|上传的|我有一段|我有一个|我有几|我拍了|我录了)(?:[\u3400-\u9fff\w]{0,6})(?:视频|照片|图片|素材|录像|录屏|片子|文件|音频|文章|脚本|剪辑)"
+        r"|(?:\d+\s*分钟的?(?:YouTube|[\u3400-\u9fff]{0,4})(?:教程|视频|录像|录屏|采访))"
+    ),
+    "text_content": r"\b(?:blog posts?|articles?|scripts?|transcripts?|notes|documents?|pdfs?|essays?|newsletters?)\b|文章|脚本|文案|稿",
+    "image_content": r"\b(?:photos?|images?|pictures?|pics?|portraits?|selfies?|screenshots?|pngs?|jpe?gs?|drawings?|illustrations?|logos?)\b|照片|图片",
+    "edit_verb": (
+        r"^\W*(?:please\s+)?(?:edit|add|put|trim|cut|remove|delete|make|change|replace|swap|speed|slow|apply|turn|convert|crop|resize|fade|mute|"
+        r"increase|decrease|lower|raise|set|use|insert|overlay|include|shorten|extend|burn|style|color|colour|brighten|darken|sharpen|denoise|"
+        r"clean|fix|enhance|reduce|boost|give|switch|drop|stabili[sz]e|reverse|loop|blur|zoom|rotate|flip)\b"
+        r"|^\W*(?:加|添加|去掉|删除|剪|裁|换|改|调|把|给|让|将|配)"
+    ),
+}
+_CUES = compiled(_CUE_PATTERNS)
 
 
 def is_greeting(text: str) -> bool:
-    return bool(_GREETING.search(text.lower()))
+    return bool(_CUES["greeting"].search(text.lower()))
 
 
 def is_thanks(text: str) -> bool:
-    return bool(_THANKS.search(text.lower()))
+    return bool(_CUES["thanks"].search(text.lower()))
 
 
 def language_of(text: str) -> Language:
     return "zh" if CJK.search(text) else "en"
 
 
-def _music_style(bare: str) -> str | None:
-    return next((name for name, pat in MUSIC_STYLES if pat.search(bare)), None)
+# What a question is about, best first: "a cooking channel", then the clause after
+# about/promoting/featuring, then after for/on/of (group 1 each).
+_TOPIC_CLAUSES = [
+    re.compile(
+        r"\b(?:a|my|our)\s+([\w' &-]{3,40}?)\s+(?:channel|brand|business|shop|store|blog|podcast)\b",
+        re.I,
+    ),
+    *(
+        re.compile(
+            rf"\b(?:{marker})\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?([^,.;:?!—–()]{{3,80}})", re.I
+        )
+        for marker in (r"about|promoting|featuring", r"for|on|of")
+    ),
+]
 
 
 def _topic(raw: str) -> str:
-    """What a question is about: the clause after about/for/on, else the message itself."""
+    """What a question is about: the first clause that names something, else the
+    message's first sentence."""
     text = raw.strip()
-    channel = re.search(
-        r"\b(?:a|my|our)\s+([\w' &-]{3,40}?)\s+(?:channel|brand|business|shop|store|blog|podcast)\b",
-        text,
-        re.I,
-    )
-    if channel and has_content(channel.group(1)):
-        return channel.group(1).strip()
-    for marker in (r"about|promoting|featuring", r"for|on|of"):  # "about" says it best
-        match = re.search(
-            rf"\b(?:{marker})\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?([^,.;:?!—–()]{{3,80}})",
-            text,
-            re.I,
-        )
+    for clause in _TOPIC_CLAUSES:
+        match = clause.search(text)
         if match and has_content(match.group(1)):
             return match.group(1).strip()
     first = re.split(r"[.;?!—–]|\s-\s", text)[0]
@@ -307,27 +298,29 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
 
     if not raw:
         return result("chat")
-    if session.awaiting_answer and not edits and not _QUESTION_START.search(bare):
+    if session.awaiting_answer and not edits and not _CUES["question_start"].search(bare):
         prompt = subject(raw, gen.title) or raw[:200]
         if has_content(prompt):
             return Understanding("generate", lang, _with(gen, prompt=prompt), scores=scores)
 
     # -- cue scores
     question = 0.0
-    if _QUESTION_START.search(bare) and not _REQUEST_FORM.search(bare):
+    if _CUES["question_start"].search(bare) and not _CUES["request_form"].search(bare):
         question += 3
-    if _QUESTION_INNER.search(bare):
+    if _CUES["question_inner"].search(bare):
         question += 3
-    if bare.rstrip().endswith(("?", "？")) and not _REQUEST_FORM.search(bare):
+    if bare.rstrip().endswith(("?", "？")) and not _CUES["request_form"].search(bare):
         question += 2
     # "write 'Sale' across the top" writes that text on the video: no text deliverable
-    deliverable_verb = None if edits and QUOTED.search(raw) else _DELIVERABLE_VERB.search(bare)
-    deliverable_noun = _DELIVERABLE_NOUN.search(bare)
+    deliverable_verb = (
+        None if edits and QUOTED.search(raw) else _CUES["deliverable_verb"].search(bare)
+    )
+    deliverable_noun = _CUES["deliverable_noun"].search(bare)
     if deliverable_verb and deliverable_noun:
         question += 4
-    elif deliverable_verb and not _GEN_REQUEST.search(bare):
-        question += 3 if _DELIVERABLE_START.search(bare) else 2
-    elif _MAKES_TEXT.search(bare):
+    elif deliverable_verb and not _CUES["gen_request"].search(bare):
+        question += 3 if _CUES["deliverable_start"].search(bare) else 2
+    elif _CUES["makes_text"].search(bare):
         question += 3  # "create a music video concept", "generate 10 title options"
     if deliverable_noun and re.search(
         r"\b(?:concept|script|outline|storyboard|plan|ideas?|title options)\b", bare
@@ -336,14 +329,17 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
     scores["question"] = question
 
     own = 0.0
-    media_ref = (_OWN.search(bare) or _I_HAVE.search(bare) or _ZH_OWN.search(raw)) and not (
-        _NOT_MEDIA.search(bare) and not _OWN.search(_NOT_MEDIA.sub(" ", bare))
+    media_ref = (
+        _CUES["own"].search(bare) or _CUES["i_have"].search(bare) or _CUES["zh_own"].search(raw)
+    ) and not (
+        _CUES["not_media"].search(bare)
+        and not _CUES["own"].search(_CUES["not_media"].sub(" ", bare))
     )
     if media_ref:
         own += 4
-    if _RAW.search(bare):
+    if _CUES["raw"].search(bare):
         own += 3
-    multi = bool(_MULTI.search(bare))
+    multi = bool(_CUES["multi"].search(bare))
     if multi:
         own += 3
     if any(e.kind == "trim" for e in edits) and any(t >= 60 for t in q.timestamps(bare)):
@@ -352,40 +348,42 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
     needs = _needs(bare, multi)
     # The project's own video answers "my video" / "this clip"; photos, several clips and
     # texts it cannot.
-    resolved = session.has_video and needs == "video" and not _RAW.search(bare)
+    resolved = session.has_video and needs == "video" and not _CUES["raw"].search(bare)
     if needs == "photos" and session.uploaded_images:
         resolved = True
     if needs == "clips" and session.uploads >= 2:
         resolved = True
 
-    gen_request = bool(_GEN_REQUEST.search(bare)) or bool(_DESCRIBES.search(bare))
+    gen_request = bool(_CUES["gen_request"].search(bare)) or bool(_CUES["describes"].search(bare))
     # A long narrative is content to show, not a list of edit commands.
-    if edits and len(bare.split()) > 60 and not _EDIT_VERB.search(bare):
+    if edits and len(bare.split()) > 60 and not _CUES["edit_verb"].search(bare):
         edits = ()
     edit_nouns_first = bool(edits) and _edit_object(bare)
     scores["edit"] = 3.0 * len(edits)
     scores["generate"] = (3.0 if gen_request else 0.0) + (1.0 if gen.prompt else 0.0)
-    scores["export"] = 4.0 if _EXPORT.search(bare) else 0.0
+    scores["export"] = 4.0 if _CUES["export"].search(bare) else 0.0
 
     # -- decide
-    if _CREDITS.search(bare) and not gen_request and not edits and question + 3 >= own:
+    if _CUES["credits"].search(bare) and not gen_request and not edits and question + 3 >= own:
         return result("credits", topic="credits")
-    if _STATUS.search(bare) and not edits:
+    if _CUES["status"].search(bare) and not edits:
         return result("status")
-    if _MEDIA_TO_VIDEO.search(bare) and not session.uploaded_images and question < 3:
+    if _CUES["media_to_video"].search(bare) and not session.uploaded_images and question < 3:
         return result("upload", topic=_topic(raw), needs="photos")
     if (
-        _SLIDESHOW.search(bare)
+        _CUES["slideshow"].search(bare)
         and not session.uploaded_images
-        and not has_content(_SLIDESHOW.sub(" ", bare))
+        and not has_content(_CUES["slideshow"].sub(" ", bare))
     ):
         return result("upload", topic=_topic(raw), needs="photos")  # a slideshow of what?
-    if _UPLOAD_WORD.search(bare):
+    if _CUES["upload_word"].search(bare):
         return result("upload", topic=_topic(raw), needs="video")
-    if _TEXT_TO_VIDEO.search(bare) and not has_content(_TEXT_TO_VIDEO.sub(" ", bare)):
+    if _CUES["text_to_video"].search(bare) and not has_content(
+        _CUES["text_to_video"].sub(" ", bare)
+    ):
         return result("ask")
     if (
-        (_GEN_TOOL.search(bare) or _GEN_START.search(bare))
+        (_CUES["gen_tool"].search(bare) or _CUES["gen_start"].search(bare))
         and not gen.prompt
         and not edits
         and question < 3
@@ -394,22 +392,22 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
     ):
         return result("ask")  # "AI video generator", "generate my text prompts"
     if (
-        _VIDEO_TASK.search(bare)
-        and not has_content(_VIDEO_TASK.sub(" ", bare))
+        _CUES["video_task"].search(bare)
+        and not has_content(_CUES["video_task"].sub(" ", bare))
         and not edits
         and not session.has_video
         and not session.uploads
         and question < 3
     ):
         return result("upload", topic=_topic(raw), needs="video")  # "video editor", "trim video"
-    if _CLAIMED.search(bare):
+    if _CUES["claimed"].search(bare):
         return result("upload", topic=_topic(raw), needs=_needs(bare, multi))
     if question >= 5 or (question >= 3 and question >= own - 1):
         return result("answer", topic=_topic(raw), answer_kind=_answer_kind(bare))
     if own >= 3 and not resolved:
         return result("upload", topic=_topic(raw), needs=needs)
     if (
-        _EDIT_COMMAND.search(bare)
+        _CUES["edit_command"].search(bare)
         and not session.has_video
         and not session.uploads
         and not (gen_request and gen.prompt)
@@ -425,7 +423,7 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         edit_nouns_first
         or not gen_request
         or not gen.prompt
-        or (session.has_video and not _GEN_VERB.search(bare))
+        or (session.has_video and not _CUES["gen_verb"].search(bare))
     ):
         if session.has_video or session.uploads:
             return result("edit")
@@ -434,7 +432,7 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
         if (
             own < 3
             and lang == "en"
-            and not _EDIT_VERB.search(bare)
+            and not _CUES["edit_verb"].search(bare)
             and _describes_scene(raw, gen, words=3)
         ):
             return result("generate")  # "a slow pan across a forest with soft piano music"
@@ -448,9 +446,12 @@ def understand(text: str, session: SessionView | None = None) -> Understanding:
     # A description of the video wanted, no verb needed ("5-second sunset timelapse").
     if (
         _describes_scene(raw, gen)
-        and not _GREETING.search(bare)
-        and not _THANKS.search(bare)
-        and (not session.has_video or (len(bare.split()) >= 3 and not _EDIT_VERB.search(bare)))
+        and not _CUES["greeting"].search(bare)
+        and not _CUES["thanks"].search(bare)
+        and (
+            not session.has_video
+            or (len(bare.split()) >= 3 and not _CUES["edit_verb"].search(bare))
+        )
     ):
         return result("generate")
     return result("chat")
@@ -466,7 +467,7 @@ def _describes_scene(raw: str, gen: Generation, words: int = 2) -> bool:
     content = [w for w in WORD.findall(gen.prompt) if w.lower() not in META_WORDS]
     return len(content) >= words or (
         len(content) == 1
-        and (gen.seconds is not None or _VIDEO_WORD.search(raw.lower()) is not None)
+        and (gen.seconds is not None or _CUES["video_word"].search(raw.lower()) is not None)
     )
 
 
@@ -482,9 +483,7 @@ def _bounded(text: str) -> str:
 
 
 def _with(gen: Generation, **changes: object) -> Generation:
-    from dataclasses import replace
-
-    return replace(gen, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(gen, **changes)  # type: ignore[arg-type]
 
 
 def _edit_object(bare: str) -> bool:
@@ -494,16 +493,16 @@ def _edit_object(bare: str) -> bool:
         r"\b(?:generat\w*|creat\w*|mak\w*|produc\w*|add|put)\s+(?:\w+\s+){0,3}?(?:captions?|subtitles?|titles?|title card|music|bgm|soundtrack|transitions?|text|overlays?|effects?|filters?)\b",
         bare,
     )
-    video = _GEN_REQUEST.search(bare)
+    video = _CUES["gen_request"].search(bare)
     return match is not None and (video is None or match.start() <= video.start())
 
 
 def _needs(bare: str, multi: bool) -> str:
     if multi:
         return "clips"
-    if _TEXT_CONTENT.search(bare):
+    if _CUES["text_content"].search(bare):
         return "text"
-    if _IMAGE_CONTENT.search(bare) and not re.search(
+    if _CUES["image_content"].search(bare) and not re.search(
         r"\b(?:videos?|clips?|footage|recordings?)\b(?!.*\b(?:photo|image|picture))",
         bare.split(" into ")[0],
     ):
@@ -555,7 +554,7 @@ def _generation(raw: str, low: str, bare: str, edits: tuple[Edit, ...]) -> Gener
     music_style = None
     if music_clause:
         window = bare[max(0, music_clause.start() - 40) : music_clause.end() + 20]
-        music_style = _music_style(window)
+        music_style = first_match(MUSIC_STYLES, window)
     volume = q.percent(bare) if music_clause else None
     seconds = q.duration(bare)
     if seconds is not None and re.search(
@@ -563,7 +562,7 @@ def _generation(raw: str, low: str, bare: str, edits: tuple[Edit, ...]) -> Gener
         bare,
     ):
         seconds = None
-    style = next((name for name, pat in VIDEO_STYLES if pat.search(bare)), None)
+    style = first_match(VIDEO_STYLES, bare)
     return Generation(
         prompt=subject(raw, title),
         seconds=seconds,

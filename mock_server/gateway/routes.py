@@ -44,8 +44,8 @@ from mock_server.http.request import (
     authenticate,
     fake_of,
     json_body,
+    json_object,
     optional_str,
-    require_object,
 )
 from mock_server.http.routes_render import output_url, poll_body, settle, settled_render
 from mock_server.http.routes_upload import ingest
@@ -62,7 +62,7 @@ router = APIRouter()
 @router.post("/auth/verify")
 @gateway_errors
 async def verify(request: Request) -> Response:
-    body = require_object(await json_body(request), "Body")
+    body = await json_object(request)
     token = optional_str(body, "token")  # missing or empty: 401 "Missing authentication token"
     fake = fake_of(request)
     with fake.service.lock:
@@ -83,7 +83,7 @@ async def projects(request: Request) -> Response:
         with fake.service.lock:
             listed = [project_view(s) for s in projects_of(fake.service, account)]
         return ok({"projects": listed, "count": len(listed)})
-    body = require_object(await json_body(request, required=False), "Body")
+    body = await json_object(request, required=False)
     name = optional_str(body, "name") or DEFAULT_NAME
     create_session = body.get("create_session", True)
     if not isinstance(create_session, bool):
@@ -95,14 +95,21 @@ async def projects(request: Request) -> Response:
     return ok({**view, "session": session_data})
 
 
+def _answer(request: Request, view: Callable[[Fake, Account], Any]) -> Response:
+    """`view` of the caller's account, read under the service lock."""
+    account = authenticate(request)
+    fake = fake_of(request)
+    with fake.service.lock:
+        return ok(view(fake, account))
+
+
 def _project_answer(
     request: Request, project_id: str, view: Callable[[Fake, Session], Any]
 ) -> Response:
     """`view` of the caller's project (404 for an unknown or another user's)."""
-    account = authenticate(request)
-    fake = fake_of(request)
-    with fake.service.lock:
-        return ok(view(fake, find_project(fake.service, account, project_id)))
+    return _answer(
+        request, lambda fake, account: view(fake, find_project(fake.service, account, project_id))
+    )
 
 
 @router.get("/projects/{project_id}")
@@ -165,19 +172,14 @@ async def upload(request: Request) -> Response:
 @router.get("/billing/balance")
 @gateway_errors
 async def balance(request: Request) -> Response:
-    account = authenticate(request)
-    fake = fake_of(request)
-    with fake.service.lock:
-        return ok(billing.balance(fake.service, account))
+    return _answer(request, lambda fake, account: billing.balance(fake.service, account))
 
 
 @router.get("/billing/usage/conversations")
 @gateway_errors
 async def usage(request: Request) -> Response:
-    account = authenticate(request)
-    fake = fake_of(request)
-    with fake.service.lock:
-        return ok(billing.usage_page(fake.service, account, dict(request.query_params)))
+    query = dict(request.query_params)
+    return _answer(request, lambda fake, account: billing.usage_page(fake.service, account, query))
 
 
 # --- render proxy -------------------------------------------------------------------------

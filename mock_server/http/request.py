@@ -58,9 +58,11 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
     return await json_body_of(request, config.max_body_bytes, config.max_json_depth, required)
 
 
-def require_object(body: Any, what: str) -> dict[str, Any]:
+async def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The body as a JSON object (an absent optional body is `{}`)."""
+    body = await json_body(request, required=required)
     if not isinstance(body, dict):
-        raise BadRequest(f"{what} must be a JSON object")
+        raise BadRequest("Body must be a JSON object")
     return body
 
 

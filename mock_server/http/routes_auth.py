@@ -13,14 +13,7 @@ from starlette.responses import Response
 
 from mock_server.clock import iso
 from mock_server.http.envelopes import ok
-from mock_server.http.request import (
-    authenticate,
-    client_ip,
-    fake_of,
-    json_body,
-    optional_str,
-    require_object,
-)
+from mock_server.http.request import authenticate, client_ip, fake_of, json_object, optional_str
 
 router = APIRouter()
 
@@ -45,7 +38,7 @@ async def anonymous_token(request: Request) -> Response:
 @router.post("/api/auth/claim-token")
 async def claim_token(request: Request) -> Response:
     account = authenticate(request)
-    body = require_object(await json_body(request), "Body")
+    body = await json_object(request)
     fake = fake_of(request)
     with fake.service.lock:
         claim = fake.service.sessions.claim(

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mock_server.domain.model import Account, Render
+from mock_server.domain.renders import Renders
 from mock_server.http.envelopes import JSONBytes, proxy_ok
 from mock_server.http.files import LocalFileResponse
 from mock_server.http.request import attribution, authenticate, base_url, fake_of, json_body
@@ -29,6 +31,7 @@ from mock_server.http.request import attribution, authenticate, base_url, fake_o
 router = APIRouter()
 
 MIME = {"mp4": "video/mp4", "mov": "video/quicktime"}
+Answer = TypeVar("Answer")
 
 
 def output_url(request: Request, render: Render) -> str:
@@ -114,14 +117,24 @@ async def poll(request: Request, render_id: str) -> Response:
     return JSONBytes(poll_body(request, render, view))
 
 
-@router.post("/api/render/proxy/lambda/{render_id}/cancel")
-async def cancel(request: Request, render_id: str) -> Response:
+async def _on_settled(
+    request: Request, render_id: str, act: Callable[[Renders, Account], Answer]
+) -> Answer:
+    """`act` on the caller's render once the encoder caught up, under the service lock."""
     account = authenticate(request)
     await settled_render(request, account, render_id)
     fake = fake_of(request)
     with fake.service.lock:
-        render = fake.service.renders.cancel(account, render_id)
-        view = fake.service.renders.view(render)
+        return act(fake.service.renders, account)
+
+
+@router.post("/api/render/proxy/lambda/{render_id}/cancel")
+async def cancel(request: Request, render_id: str) -> Response:
+    def cancelled(renders: Renders, account: Account) -> tuple[Render, dict[str, Any]]:
+        render = renders.cancel(account, render_id)
+        return render, renders.view(render)
+
+    render, view = await _on_settled(request, render_id, cancelled)
     return JSONBytes(poll_body(request, render, view, dialect="data"))
 
 
@@ -138,12 +151,11 @@ def _file(render: Render) -> LocalFileResponse:
 
 @router.api_route("/api/render/proxy/{render_id}/download", methods=["GET", "HEAD"])
 async def download(request: Request, render_id: str) -> Response:
-    account = authenticate(request)
-    await settled_render(request, account, render_id)
-    fake = fake_of(request)
-    with fake.service.lock:
-        render = fake.service.renders.artifact(account, render_id)
-    return _file(render)
+    return _file(
+        await _on_settled(
+            request, render_id, lambda renders, account: renders.artifact(account, render_id)
+        )
+    )
 
 
 @router.api_route("/render-result/{name}", methods=["GET", "HEAD"])

@@ -18,9 +18,8 @@ from mock_server.http.request import (
     authenticate,
     authenticate_as,
     fake_of,
-    json_body,
+    json_object,
     optional_str,
-    require_object,
 )
 
 router = APIRouter()
@@ -29,7 +28,7 @@ router = APIRouter()
 @router.post("/api/tasks/me/with-session/nemo_agent")
 async def create_session(request: Request) -> Response:
     account = authenticate(request)
-    body = require_object(await json_body(request, required=False), "Body")
+    body = await json_object(request, required=False)
     task_name = body.get("task_name", "project")
     if not isinstance(task_name, str):
         raise BadRequest("task_name must be a string")

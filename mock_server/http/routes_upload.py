@@ -20,7 +20,7 @@ from mock_server.domain.model import Account, Session
 from mock_server.domain.uploads import IncomingFile
 from mock_server.http.envelopes import ok
 from mock_server.http.multipart import receive_files
-from mock_server.http.request import authenticate_as, base_url, fake_of, json_body, require_object
+from mock_server.http.request import authenticate_as, base_url, fake_of, json_object
 from nemo_protocol.secrets import mask_filename
 
 router = APIRouter()
@@ -66,7 +66,7 @@ async def upload(request: Request, user: str, session_id: str) -> Response:
         files = await receive_files(request, fake.data_dir / "tmp", limit)
         infos = await ingest(request, account, session, files)
     elif content_type.startswith("application/json") or not content_type:
-        body = require_object(await json_body(request), "Body")
+        body = await json_object(request)
         if body.get("source_type", "url") != "url":
             raise BadRequest("source_type must be 'url' for JSON uploads")
         with fake.service.lock:

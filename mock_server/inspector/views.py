@@ -31,6 +31,11 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
+def _same(model: object, *names: str) -> dict[str, Any]:
+    """The named attributes of a model, for a view's fields of the same names."""
+    return {name: getattr(model, name) for name in names}
+
+
 # --- sessions -----------------------------------------------------------------------------
 
 
@@ -74,11 +79,7 @@ def accounts_overview(fake: Fake) -> list[AccountRow]:
             )
             rows.append(
                 AccountRow(
-                    user_id=account.user_id,
-                    kind=account.kind,
-                    plan=account.plan,
-                    available=account.available,
-                    frozen=account.frozen,
+                    **_same(account, "user_id", "kind", "plan", "available", "frozen"),
                     created=iso(account.created_at),
                     sessions=sessions,
                 )
@@ -91,11 +92,8 @@ def _session_row(session: Session, now: float) -> SessionRow:
     draft = session.draft if isinstance(session.draft, dict) else {}
     view = timeline(draft)
     return SessionRow(
-        session_id=session.session_id,
-        task_name=session.task_name,
-        user_id=session.user_id,
+        **_same(session, "session_id", "task_name", "user_id", "created_at"),
         created=iso(session.created_at),
-        created_at=session.created_at,
         turns=len(session.turns),
         running=session.running_turn(now) is not None,
         tracks=sum(1 for lane in view.lanes if lane.segments),
@@ -214,11 +212,7 @@ def session_view(fake: Fake, session_id: str) -> SessionView | None:
             render_view(fake, r) for r in service.store.all_renders() if r.session_id == session_id
         ]
         return SessionView(
-            session_id=session.session_id,
-            task_id=session.task_id,
-            task_name=session.task_name,
-            language=session.language,
-            user_id=session.user_id,
+            **_same(session, "session_id", "task_id", "task_name", "language", "user_id"),
             created=iso(session.created_at),
             turns=turns,
             rejected=rejected,
@@ -378,11 +372,7 @@ def _media_view(media: MediaFile, info: dict[str, Any], label: dict[str, Any] | 
     size = f"{media.width}x{media.height}" if media.width and media.height else None
     exists = media.path is not None and media.path.is_file() and media.path.stat().st_size > 0
     return MediaView(
-        media_id=media.media_id,
-        filename=media.filename,
-        file_type=media.file_type,
-        source=media.source,
-        duration=media.duration,
+        **_same(media, "media_id", "filename", "file_type", "source", "duration"),
         size=size,
         url=info.get("cdn_url") if isinstance(info.get("cdn_url"), str) else None,
         thumb=exists and media.file_type in ("video", "image"),
@@ -403,10 +393,7 @@ def render_view(fake: Fake, render: Render) -> RenderView:
     view = renders.view(render)
     completed = view.get("completedAt")
     return RenderView(
-        render_id=render.render_id,
-        public_key=render.public_key,
-        session_id=render.session_id,
-        user_id=render.user_id,
+        **_same(render, "render_id", "public_key", "session_id", "user_id"),
         status=view["status"],
         progress=view["progress"],
         fmt=str(render.output.get("format", "mp4")),

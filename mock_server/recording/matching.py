@@ -206,61 +206,59 @@ class MatchResult:
 
 def match(recorded: RecordedRequest, live: RecordedRequest, links: Links) -> MatchResult:
     """Does `live` match `recorded` given the links so far? (See the module docstring.)"""
-    differences: list[str] = []
+    found: list[tuple[str, int]] = []  # (difference, weight): the score sums the weights
     bindings: list[tuple[str, str]] = []
-    score = 0
+
+    def link(rv: str, lv: str, unlinked: str, weight: int) -> None:
+        """Bind a recorded value to a live one, unless it is already linked to another."""
+        if links.compatible(rv, lv):
+            bindings.append((rv, lv))
+        else:
+            found.append((unlinked, weight))
+
     if recorded.method != live.method:
-        differences.append(f"method: recorded {recorded.method}, got {live.method}")
-        score += 100
+        found.append((f"method: recorded {recorded.method}, got {live.method}", 100))
     rkey, lkey = path_key(recorded.path), path_key(live.path)
     if rkey.template != lkey.template:
-        differences.append(f"path: recorded {rkey.template}, got {lkey.template}")
-        score += 50
+        found.append((f"path: recorded {rkey.template}, got {lkey.template}", 50))
     else:
         for (name, rv), (_, lv) in zip(rkey.ids, lkey.ids, strict=True):
             if name == "user" and "me" in (rv, lv):
                 continue  # `me` stands for whoever the token is
-            if not links.compatible(rv, lv):
-                differences.append(
-                    f"path {{{name}}}: recorded {rv} is linked to {links.live(rv)}, got {lv}"
-                )
-                score += 10
-            else:
-                bindings.append((rv, lv))
-    rtoken, ltoken = bearer(recorded), bearer(live)
-    if rtoken is not None:
-        if ltoken is None:
-            differences.append(f"authorization: recorded Bearer {rtoken}, got none")
-            score += 5
-        elif not links.compatible(rtoken, ltoken):
-            differences.append(
-                f"authorization: recorded Bearer {rtoken} (linked to {_show(links.live(rtoken))}), got {_show(ltoken)}"
+            link(
+                rv,
+                lv,
+                f"path {{{name}}}: recorded {rv} is linked to {links.live(rv)}, got {lv}",
+                10,
             )
-            score += 5
-        else:
-            bindings.append((rtoken, ltoken))
+    rtoken, ltoken = bearer(recorded), bearer(live)
+    if rtoken is not None and ltoken is None:
+        found.append((f"authorization: recorded Bearer {rtoken}, got none", 5))
+    elif rtoken is not None and ltoken is not None:
+        linked_to = _show(links.live(rtoken))
+        link(
+            rtoken,
+            ltoken,
+            f"authorization: recorded Bearer {rtoken} (linked to {linked_to}), got {_show(ltoken)}",
+            5,
+        )
     rids, lids = dict(body_ids(recorded)), dict(body_ids(live))
     for key in sorted(rids.keys() | lids.keys()):
         rid, lid = rids.get(key), lids.get(key)
         if rid is None or lid is None:
-            differences.append(f"{key}: recorded {_show(rid)}, got {_show(lid)}")
-            score += 5
-        elif not links.compatible(rid, lid):
-            differences.append(f"{key}: recorded {rid} (linked to {links.live(rid)}), got {lid}")
-            score += 5
+            found.append((f"{key}: recorded {_show(rid)}, got {_show(lid)}", 5))
         else:
-            bindings.append((rid, lid))
+            link(rid, lid, f"{key}: recorded {rid} (linked to {links.live(rid)}), got {lid}", 5)
     rlit, llit = dict(body_literals(recorded)), dict(body_literals(live))
     for key in sorted(rlit.keys() | llit.keys()):
         want, got = rlit.get(key), links.substitute_json(llit.get(key), to_live=False)
         if want != got:
-            differences.append(f"{key}: recorded {_show(want)}, got {_show(got)}")
-            score += 20
-    ok = not differences and _bindings_consistent(bindings)
-    if not ok and not differences:
-        differences.append("ids: the same recorded id would link to two live ids")
-        score += 10
-    return MatchResult(ok, differences, bindings, score)
+            found.append((f"{key}: recorded {_show(want)}, got {_show(got)}", 20))
+    ok = not found and _bindings_consistent(bindings)
+    if not ok and not found:
+        found.append(("ids: the same recorded id would link to two live ids", 10))
+    differences = [difference for difference, _ in found]
+    return MatchResult(ok, differences, bindings, sum(weight for _, weight in found))
 
 
 def _bindings_consistent(bindings: list[tuple[str, str]]) -> bool:

@@ -65,17 +65,30 @@ def synthetic_value(placeholder: str) -> str:
     return f"replay_{kind}_{digest.hex()[:16]}"
 
 
+class Pacer:
+    """The clock the replay paces SSE chunks by: the event loop's. A test passes its own
+    (a virtual clock whose `sleep` moves time on) to check the pacing without waiting."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
 class ReplayApp:
     def __init__(
         self,
         cassette: Cassette | str | Path,
         speed: float = 0.0,
         media_dirs: Iterable[str | Path] = (),
+        pacer: Pacer | None = None,
     ) -> None:
         if speed < 0:
             raise ValueError("speed must be >= 0 (0: as fast as possible)")
         self.cassette = cassette if isinstance(cassette, Cassette) else Cassette.load(cassette)
         self.speed = speed
+        self.pacer = pacer or Pacer()
         self.media_dirs = [Path(d) for d in media_dirs]
         self._lock = threading.Lock()
         self.reset()
@@ -231,13 +244,13 @@ class ReplayApp:
         )
 
     async def _stream(self, chunks: list[Any], send: Send, base: str, head_only: bool) -> None:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
+        pacer = self.pacer
+        start = pacer.now()
         pending: list[bytes] = []
         try:
             for chunk in [] if head_only else chunks:
                 if self.speed > 0:
-                    wait = start + chunk.offset_ms / 1000 / self.speed - loop.time()
+                    wait = start + chunk.offset_ms / 1000 / self.speed - pacer.now()
                     if wait > 0.0005:
                         if pending:
                             await send(
@@ -248,7 +261,7 @@ class ReplayApp:
                                 }
                             )
                             pending = []
-                        await asyncio.sleep(wait)
+                        await pacer.sleep(wait)
                 with self._lock:
                     pending.append(self._live_text(chunk.raw, base).encode())
             await send(

@@ -291,12 +291,16 @@ class FakeHandle:
                     os.environ["NEMO_API_URL"] = saved
 
     def close(self) -> None:
+        """Idempotent: closes the client, then releases what this kind of handle holds."""
         if self._closed:
             return
         self._closed = True
         if self._client is not None:
             self._client.close()
             self._client = None
+        self._release()
+
+    def _release(self) -> None:
         for transport in self._transports:
             transport.close()
         self._transports.clear()
@@ -344,13 +348,7 @@ class ServerHandle(FakeHandle):
     def async_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=30)
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+    def _release(self) -> None:
         if self.advancer is not None:
             self.advancer.stop()
         self.server.stop()
@@ -396,13 +394,7 @@ class SharedServerView(ServerHandle):
             }
             self.fake.configure(**changed)
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+    def _release(self) -> None:
         for checker in list(self._checkers):
             self.detach(checker)
         self._restore()

@@ -225,6 +225,15 @@ def nemo_contract_checker(request: pytest.FixtureRequest) -> ContractChecker:
 H = TypeVar("H", bound="FakeHandle")
 
 
+def _for_the_test(request: pytest.FixtureRequest, handle: H) -> Iterator[H]:
+    """Yields a fake adopted by the test (report section, contract checks), then closes it."""
+    _adopt(request, handle)
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
 def _per_test_handle(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
@@ -237,11 +246,7 @@ def _per_test_handle(
         tmp_path_factory.mktemp(name),
         auto_advance=_harness_option(request, "auto_advance"),
     )
-    _adopt(request, handle)
-    try:
-        yield handle
-    finally:
-        handle.close()
+    yield from _for_the_test(request, handle)
 
 
 @pytest.fixture
@@ -295,11 +300,7 @@ def nemo_fake_session_server(
             view.configure(**changes)
         if "auto_advance" in marker.kwargs:
             view.auto_advance = bool(marker.kwargs["auto_advance"])
-    _adopt(request, view)
-    try:
-        yield view
-    finally:
-        view.close()
+    yield from _for_the_test(request, view)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from client import cli
 from client.cli import CliRuntime, app
 
+# the same names as test_turn.py imports (both script /run_sse turns): an import list
 from .helpers import (
     API,
     SID,

@@ -48,20 +48,19 @@ def test_non_json_success_is_a_protocol_error() -> None:
 
 # --- errors, however they arrive ---------------------------------------------------------
 
+# (the mapped dialect's HTTP status, the envelope's code and message, the error raised)
+CODED: list[tuple[int, int, str, type[e.NemoError]]] = [
+    (401, 1001, "Token expired", e.TokenInvalid),
+    (404, 1002, "Session not found", e.SessionNotFound),
+    (402, 2001, "Insufficient credits", e.InsufficientCredits),
+    (415, 4001, "Unsupported", e.UnsupportedFileType),
+    (413, 4002, "Too large", e.FileTooLarge),
+]
 ERROR_CASES: list[tuple[int, Any, type[e.NemoError], int | None]] = [
-    # ok200 dialect: HTTP 200 + non-zero code
-    (200, {"code": 1001, "message": "Token expired"}, e.TokenInvalid, 1001),
-    (200, {"code": 1002, "message": "Session not found"}, e.SessionNotFound, 1002),
-    (200, {"code": 2001, "message": "Insufficient credits"}, e.InsufficientCredits, 2001),
-    (200, {"code": 4001, "message": "Unsupported"}, e.UnsupportedFileType, 4001),
-    (200, {"code": 4002, "message": "Too large"}, e.FileTooLarge, 4002),
+    # ok200 dialect: HTTP 200 + non-zero code; mapped dialect: the same envelopes on 4xx
+    *((200, {"code": code, "message": text}, kind, code) for _, code, text, kind in CODED),
     (200, {"code": 9999, "message": "Weird"}, e.ApiError, 9999),
-    # mapped dialect: the same envelopes on 4xx
-    (401, {"code": 1001, "message": "Token expired"}, e.TokenInvalid, 1001),
-    (404, {"code": 1002, "message": "Session not found"}, e.SessionNotFound, 1002),
-    (402, {"code": 2001, "message": "Insufficient credits"}, e.InsufficientCredits, 2001),
-    (415, {"code": 4001, "message": "Unsupported"}, e.UnsupportedFileType, 4001),
-    (413, {"code": 4002, "message": "Too large"}, e.FileTooLarge, 4002),
+    *((mapped, {"code": code, "message": text}, kind, code) for mapped, code, text, kind in CODED),
     # HTTP-only errors
     (400, {"code": 400, "message": "Missing X-Client-Id"}, e.BadRequest, 400),
     (402, {"code": 402, "message": "Free plan export blocked"}, e.ExportBlocked, 402),

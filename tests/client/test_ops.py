@@ -11,6 +11,7 @@ import respx
 
 from client import NemoError, NothingToExport, ProtocolError
 from client.operations import FALLBACK_MIME, mime_type
+from tests.contract.documented import documented
 
 from .helpers import (
     SID,
@@ -29,19 +30,7 @@ from .helpers import (
 )
 
 UPLOAD = f"/api/upload-video/nemo_agent/me/{SID}"
-UPLOADED = {
-    "files": [
-        {
-            "filename": "video.mp4",
-            "file_type": "video",
-            "cdn_url": "https://cdn.example.com/videos/xxx/video.mp4",
-            "duration": 30.5,
-            "width": 1920,
-            "height": 1080,
-        }
-    ],
-    "session_state_applied": True,
-}
+UPLOADED = documented("§5 upload (S3/S4)")["data"]  # the documented answer
 
 
 @pytest.mark.parametrize(

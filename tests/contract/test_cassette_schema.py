@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.contract.documented import SID
 from tests.contract.schemas import assert_invalid, assert_valid, cassette_schema, event_schema
-from tests.contract.test_documented_payloads import SID
 from tests.contract.test_events_schema import ADK_DOC_STREAM
 
 # --------------------------------------------------------------------------- cassette.schema.json

@@ -63,19 +63,14 @@ TYPED_DOC_STREAM = [
 ]
 
 
-@pytest.mark.parametrize("line", ADK_DOC_STREAM)
-def test_documented_adk_events_validate(line: str) -> None:
+@pytest.mark.parametrize(
+    ("dialect", "line"),
+    [("Adk", line) for line in ADK_DOC_STREAM] + [("Typed", line) for line in TYPED_DOC_STREAM],
+)
+def test_documented_events_validate(dialect: str, line: str) -> None:
     event = json.loads(line)
-    assert_valid(event_schema("AdkEvent"), event)
-    assert_valid(event_schema("AdkStreamPayload"), event)
-    assert_valid(event_schema(), event)
-
-
-@pytest.mark.parametrize("line", TYPED_DOC_STREAM)
-def test_documented_typed_events_validate(line: str) -> None:
-    event = json.loads(line)
-    assert_valid(event_schema("TypedEvent"), event)
-    assert_valid(event_schema("TypedStreamPayload"), event)
+    assert_valid(event_schema(f"{dialect}Event"), event)
+    assert_valid(event_schema(f"{dialect}StreamPayload"), event)
     assert_valid(event_schema(), event)
 
 
@@ -98,49 +93,24 @@ def _dump(event: Any) -> dict[str, Any]:
 
 def test_events_made_by_google_adk_validate() -> None:
     event_cls, types = _adk()
+
+    def said(role: str, part: Any, **fields: Any) -> Any:
+        """An event of nemo_agent in this invocation whose content is one part."""
+        content = types.Content(role=role, parts=[part])
+        return event_cls(author="nemo_agent", invocation_id=INVOCATION, content=content, **fields)
+
+    call = types.FunctionCall(id=CALL_ID, name="edit_multitrack", args={"title": "Urban Dreams"})
+    reply = types.FunctionResponse(
+        id=CALL_ID, name="edit_multitrack", response={"status": "success"}
+    )
     made = [
-        event_cls(
-            author="nemo_agent",
-            invocation_id=INVOCATION,
-            content=types.Content(role="model", parts=[types.Part(text="Your video is ready.")]),
-        ),
-        event_cls(
-            author="nemo_agent",
-            invocation_id=INVOCATION,
-            content=types.Content(
-                role="model",
-                parts=[
-                    types.Part(
-                        function_call=types.FunctionCall(
-                            id=CALL_ID, name="edit_multitrack", args={"title": "Urban Dreams"}
-                        )
-                    )
-                ],
-            ),
-            long_running_tool_ids=set(),
-        ),
-        event_cls(
-            author="nemo_agent",
-            invocation_id=INVOCATION,
-            content=types.Content(
-                role="user",
-                parts=[
-                    types.Part(
-                        function_response=types.FunctionResponse(
-                            id=CALL_ID, name="edit_multitrack", response={"status": "success"}
-                        )
-                    )
-                ],
-            ),
-        ),
-        event_cls(  # a streaming chunk, a thought, and a model-level error
-            author="nemo_agent",
-            invocation_id=INVOCATION,
+        said("model", types.Part(text="Your video is ready.")),
+        said("model", types.Part(function_call=call), long_running_tool_ids=set()),
+        said("user", types.Part(function_response=reply)),
+        said(  # a streaming chunk, a thought, and a model-level error
+            "model",
+            types.Part(text="thinking", thought=True, thought_signature=b"sig"),
             partial=True,
-            content=types.Content(
-                role="model",
-                parts=[types.Part(text="thinking", thought=True, thought_signature=b"sig")],
-            ),
             error_code="SAFETY",
             error_message="blocked",
             turn_complete=True,
@@ -183,6 +153,10 @@ def test_event_schema_lists_every_field_of_the_installed_adk_models() -> None:
     assert "additionalProperties" not in defs["AdkEvent"]
 
 
+_ACTIONS = {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}}
+_BARE_EVENT = {"invocationId": "e", "author": "a", "id": "x", "timestamp": 1.0}
+
+
 @pytest.mark.parametrize(
     ("schema", "payload"),
     [
@@ -190,57 +164,22 @@ def test_event_schema_lists_every_field_of_the_installed_adk_models() -> None:
         (
             "AdkEvent",
             {
-                "invocationId": "e",
-                "author": "a",
-                "id": "x",
-                "timestamp": 1.0,
-                "actions": {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}},
+                **_BARE_EVENT,
+                "actions": _ACTIONS,
                 "content": {"parts": [{"text": "x", "kind": "text"}]},
             },
         ),
         # exclude_none: nothing is ever null
-        (
-            "AdkEvent",
-            {
-                "invocationId": "e",
-                "author": "a",
-                "id": "x",
-                "timestamp": 1.0,
-                "partial": None,
-                "actions": {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}},
-            },
-        ),
+        ("AdkEvent", {**_BARE_EVENT, "partial": None, "actions": _ACTIONS}),
         # `actions` is always there, with its dict defaults
-        ("AdkEvent", {"invocationId": "e", "author": "a", "id": "x", "timestamp": 1.0}),
-        (
-            "AdkEvent",
-            {"invocationId": "e", "author": "a", "id": "x", "timestamp": 1.0, "actions": {}},
-        ),
+        ("AdkEvent", _BARE_EVENT),
+        ("AdkEvent", {**_BARE_EVENT, "actions": {}}),
         # snake_case is not what ADK sends
         (
             "AdkEvent",
-            {
-                "invocation_id": "e",
-                "author": "a",
-                "id": "x",
-                "timestamp": 1.0,
-                "actions": {"stateDelta": {}, "artifactDelta": {}, "requestedAuthConfigs": {}},
-            },
+            {"invocation_id": "e", "author": "a", "id": "x", "timestamp": 1.0, "actions": _ACTIONS},
         ),
-        (
-            "AdkEvent",
-            {
-                "invocationId": "e",
-                "author": "a",
-                "id": "x",
-                "timestamp": 1.0,
-                "actions": {
-                    "stateDelta": {},
-                    "artifactDelta": {"a.mp4": "v1"},
-                    "requestedAuthConfigs": {},
-                },
-            },
-        ),
+        ("AdkEvent", {**_BARE_EVENT, "actions": {**_ACTIONS, "artifactDelta": {"a.mp4": "v1"}}}),
         ("StreamError", {"error": "x", "code": 1}),
         ("TypedEvent", {"type": "text"}),
         ("TypedEvent", {"type": "done"}),

@@ -32,6 +32,16 @@ STATUS_CHECKS = [
 ]
 
 
+# derandomize: the same examples every run (seeded chance), no example database
+FUZZ_SETTINGS = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+
+
 @pytest.fixture(scope="module", params=["mapped", "ok200"])
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -60,14 +70,7 @@ def served(
 
 
 @schema.parametrize()
-# derandomize: the same examples every run (seeded chance), no example database
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-)
+@FUZZ_SETTINGS
 def test_fake_conforms_to_its_contract(case: schemathesis.Case, served: dict[str, Any]) -> None:
     headers = {
         "Authorization": f"Bearer {served['token']}",
@@ -123,12 +126,6 @@ def admin_served(admin_server: tuple[Fake, str]) -> Iterator[str]:
 
 
 @admin_schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-)
+@FUZZ_SETTINGS
 def test_admin_api_conforms_to_its_contract(case: schemathesis.Case, admin_served: str) -> None:
     case.call_and_validate(base_url=admin_served, timeout=20)

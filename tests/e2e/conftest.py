@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.serve_process import serve_process
+from tests import servers
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     args = ("--time-scale", "0.001", "--data-dir", str(tmp_path / "data"))
     # small media: fast encodes
-    with serve_process(*args, env={"NEMO_FAKE_MEDIA_MAX_SIDE": "320"}) as server:
+    with servers.served(*args, env={"NEMO_FAKE_MEDIA_MAX_SIDE": "320"}) as server:
         yield server.url

@@ -39,7 +39,7 @@ def server(tmp_path: Path) -> Iterator[tuple[int, int]]:
             pytest.fail(f"the test needs {IDLE + 200} descriptors; the hard limit is {hard}")
         pytest.skip(f"the test needs {IDLE + 200} descriptors; the hard limit is {hard}")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, IDLE + 200), hard))
-    process = Served(["--data-dir", str(tmp_path / "data")], preexec_fn=_limit_fds)
+    process = Served("--data-dir", str(tmp_path / "data"), preexec_fn=_limit_fds)
     try:
         process.start()
         assert process.proc is not None

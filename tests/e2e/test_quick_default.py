@@ -12,20 +12,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serve_process import ROOT, serve_process
+from tests.servers import ROOT, served
 
 PROMPT = "make a 10-second video of a sunset"
 
 
 def test_serve_with_no_flags_runs_the_quick_clock() -> None:
-    with serve_process(defaults=True) as server:
+    with served(defaults=True) as server:
         clock = httpx.get(f"{server.url}/_fake/health").json()["clock"]
     assert (clock["mode"], clock["time_scale"]) == ("scaled", 0.01)
     assert "clock scaled 100x faster than real; --clock real for live timing" in server.banner
 
 
 def test_clock_real_gives_the_live_timing() -> None:
-    with serve_process("--clock", "real", defaults=True) as server:
+    with served("--clock", "real", defaults=True) as server:
         clock = httpx.get(f"{server.url}/_fake/health").json()["clock"]
     assert (clock["mode"], clock["time_scale"]) == ("real", 1.0)
     assert "clock real; --clock scaled" in server.banner
@@ -37,7 +37,7 @@ def test_nemo_generate_finishes_in_under_30_s_on_the_defaults(tmp_path: Path) ->
     `nemo generate "make a 10-second video of a sunset"` (full size media, the client's own
     poll interval). A speed target, so `extended` only."""
     out = tmp_path / "sunset.mp4"
-    with serve_process(defaults=True) as server:
+    with served(defaults=True) as server:
         env = {
             **os.environ,
             "NEMO_API_URL": server.url,

@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.extended, pytest.mark.network]
 
 ATTRIBUTION = {"X-Skill-Source": "t", "X-Skill-Version": "1", "X-Skill-Platform": "unknown"}
 SCALED = ["--clock", "scaled", "--time-scale", "0.001"]
+SMALL_MEDIA = {"NEMO_FAKE_MEDIA_MAX_SIDE": "160"}  # fast encodes
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +117,8 @@ class Flow:
 
 def test_sqlite_keeps_everything_across_kill_9_mid_render(tmp_path: Path) -> None:
     args = [*SCALED, "--store", f"sqlite:///{tmp_path}/fake.db"]
-    env = {"NEMO_FAKE_WORKER_STALE_SECONDS": "0.5"}
-    with served(args, env) as server:
+    env = {**SMALL_MEDIA, "NEMO_FAKE_WORKER_STALE_SECONDS": "0.5"}
+    with served(*args, env=env) as server:
         flow = Flow(server.url)
         flow.start()
         assert flow.say("make a 2-second video of a red fox")
@@ -149,7 +150,7 @@ def test_sqlite_keeps_everything_across_kill_9_mid_render(tmp_path: Path) -> Non
 
 def test_two_hosts_on_one_redis_serve_one_flow(redis_url: str, tmp_path: Path) -> None:
     args = [*SCALED, "--store", redis_url, "--data-dir", str(tmp_path / "shared-media")]
-    with served(args) as a, served(args) as b:
+    with served(*args, env=SMALL_MEDIA) as a, served(*args, env=SMALL_MEDIA) as b:
         httpx.post(f"{a.url}/_fake/reset")
         flow = Flow(a.url, b.url)  # every call goes to the other host
         flow.start()
@@ -175,7 +176,7 @@ def test_two_hosts_on_one_redis_serve_one_flow(redis_url: str, tmp_path: Path) -
 
 
 def test_workers_share_one_socket(redis_url: str) -> None:
-    with served([*SCALED, "--store", redis_url, "--workers", "2"]) as server:
+    with served(*SCALED, "--store", redis_url, "--workers", "2", env=SMALL_MEDIA) as server:
         httpx.post(f"{server.url}/_fake/reset")
         flow = Flow(server.url)
         flow.start()
@@ -190,8 +191,8 @@ def test_a_worker_killed_mid_turn_charges_nothing(redis_url: str, tmp_path: Path
     """Its turn cannot land anywhere (the plan died with it): another worker ends the
     turn and releases the frozen credits; the session stays usable."""
     slow = ["--clock", "scaled", "--time-scale", "0.05", "--store", redis_url]
-    env = {"NEMO_FAKE_WORKER_STALE_SECONDS": "0.5"}
-    with served(slow, env) as a, served(slow, env) as b:
+    env = {**SMALL_MEDIA, "NEMO_FAKE_WORKER_STALE_SECONDS": "0.5"}
+    with served(*slow, env=env) as a, served(*slow, env=env) as b:
         httpx.post(f"{a.url}/_fake/reset")
         flow = Flow(b.url)
         flow.start()

@@ -54,7 +54,9 @@ def test_the_examples_are_the_tests_verbatim() -> None:
 def test_the_examples_run_as_a_users_test_file(pytester: pytest.Pytester) -> None:
     from mock_server.testing.conformance import operation_for
 
-    operation_for("GET", "/api/credits/balance/simple")  # see tests/harness/test_plugin.py
+    operation_for(
+        "GET", "/api/credits/balance/simple"
+    )  # see tests/mock_server/testing/test_plugin.py
     imports = next(b for b in python_blocks() if b.lstrip().startswith("import pytest"))
     pytester.makepyfile(test_my_client="\n\n".join([imports, *example_blocks()]))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:xdist")

@@ -6,9 +6,6 @@ walked too (and fails here if the CLI does not take it)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +18,7 @@ from typer.testing import CliRunner
 
 from mock_server.cli import app, option_name
 from mock_server.config import FakeConfig, allows_none, sequence_kind
+from tests.servers import served
 
 FIELDS = sorted(FakeConfig.model_fields)
 runner = CliRunner()
@@ -133,24 +131,9 @@ def test_set_refuses_unknown_keys_and_missing_equals() -> None:
 
 @pytest.fixture
 def media_capped_server(tmp_path: Path) -> Iterator[str]:
-    cmd = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", "--clock", "manual"]
-    cmd += ["--media-max-side", "320", "--set", "render_poll=compat"]
-    cmd += ["--data-dir", str(tmp_path / "data")]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_FAKE_")}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline(), proc.stdout.readline()]
-        url = next((x.split("=", 1)[1].strip() for x in lines if "NEMO_API_URL=" in x), None)
-        assert url, "".join(lines)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    args = ["--clock", "manual", "--media-max-side", "320", "--set", "render_poll=compat"]
+    with served(*args, "--data-dir", str(tmp_path / "data"), defaults=True) as server:
+        yield server.url
 
 
 def test_a_served_fake_runs_with_the_options_given(media_capped_server: str) -> None:

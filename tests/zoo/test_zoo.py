@@ -23,7 +23,7 @@ import pytest
 
 from fixtures.media.make_samples import write_video
 from mock_server.cli import QUICK_TIME_SCALE
-from tests.serve_process import ROOT, serve_process
+from tests.servers import ROOT, served
 from tests.zoo.clients import (
     first_version,
     seed_ai_model,
@@ -64,7 +64,7 @@ UNDERSTOOD_EITHER_WAY = [
 
 @pytest.fixture(scope="module")
 def zoo_server() -> Iterator[str]:
-    with serve_process(defaults=True, env={"NEMO_FAKE_MEDIA_MAX_SIDE": "64"}) as server:
+    with served(defaults=True, env={"NEMO_FAKE_MEDIA_MAX_SIDE": "64"}) as server:
         yield server.url
 
 

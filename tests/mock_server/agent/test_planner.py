@@ -9,16 +9,7 @@ from typing import Any
 
 from client.draft import Draft
 from mock_server import agent
-from mock_server.agent import (
-    TEMPORARY_ISSUE,
-    TOOL_ASK,
-    TOOL_EDIT,
-    TOOL_MUSIC,
-    TOOL_VIDEO,
-    plan_turn,
-    silent_close,
-    temporary_issue,
-)
+from mock_server.agent import plan_turn, silent_close, temporary_issue
 from mock_server.config import FakeConfig
 from tests.mock_server.agent.plans import CLIP, T0, after_generation, turn_input
 
@@ -53,13 +44,13 @@ def test_generation_plan() -> None:
     assert plan.kind == "generation"
     assert shape(plan) == [
         ("text", ""),
-        ("call", TOOL_VIDEO),
-        ("result", TOOL_VIDEO),
+        ("call", agent.TOOL_VIDEO),
+        ("result", agent.TOOL_VIDEO),
         ("text", ""),
-        ("call", TOOL_MUSIC),
-        ("result", TOOL_MUSIC),
-        ("call", TOOL_EDIT),
-        ("result", TOOL_EDIT),
+        ("call", agent.TOOL_MUSIC),
+        ("result", agent.TOOL_MUSIC),
+        ("call", agent.TOOL_EDIT),
+        ("result", agent.TOOL_EDIT),
         ("text", ""),
     ]
     assert plan.freeze == ("generation:5529798706024415232:1", 100)
@@ -130,10 +121,10 @@ def test_edit_plans_share_one_session_hold_charged_at_the_end() -> None:
     )
     assert plan.kind == "edit"
     assert shape(plan) == [
-        ("call", TOOL_MUSIC),
-        ("result", TOOL_MUSIC),
-        ("call", TOOL_EDIT),
-        ("result", TOOL_EDIT),
+        ("call", agent.TOOL_MUSIC),
+        ("result", agent.TOOL_MUSIC),
+        ("call", agent.TOOL_EDIT),
+        ("result", agent.TOOL_EDIT),
         ("text", ""),
     ]
     assert plan.freeze == ("edit:5529798706024415232", 50)
@@ -159,9 +150,9 @@ def test_silent_edit_changes_the_state_identically() -> None:
 def test_temporary_issue_tail() -> None:
     cfg = FakeConfig(temporary_issue_rate=1, silent_close_rate=0)
     plan = plan_turn(turn_input("hello", config=cfg))
-    assert [s.text for s in plan.steps][-1] == TEMPORARY_ISSUE
+    assert [s.text for s in plan.steps][-1] == agent.TEMPORARY_ISSUE
     quiet = plan_turn(turn_input("hi", config=FakeConfig(temporary_issue_rate=1)))
-    assert quiet.steps[-1].text == TEMPORARY_ISSUE
+    assert quiet.steps[-1].text == agent.TEMPORARY_ISSUE
     silent = plan_turn(
         replace(
             after_generation(),
@@ -180,7 +171,7 @@ def test_text_and_question_turns_are_free() -> None:
     ask = plan_turn(turn_input("make me a video"))
     assert ask.kind == "ask" and ask.freeze is None
     (step,) = ask.steps
-    assert step.tool == TOOL_ASK and step.long_running and "question" in step.payload
+    assert step.tool == agent.TOOL_ASK and step.long_running and "question" in step.payload
     assert ask.memory["awaiting_answer"] is True
 
 

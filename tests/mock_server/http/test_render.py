@@ -116,28 +116,20 @@ def test_missing_attribution_is_402(http: httpx.Client, user: User) -> None:
 
 
 def test_attribution_rule_anon_exhausted(http: httpx.Client, fake: Fake) -> None:
+    """Under `anon_exhausted`, an export without attribution headers is refused only for
+    an anonymous account with no credits left."""
     fake.configure(attribution_402="anon_exhausted")
-    token, _ = fake.mint_account(kind="anonymous", credits=0)
-    session = http.post(
-        "/api/tasks/me/with-session/nemo_agent",
-        headers={"Authorization": f"Bearer {token.value}"},
-        json={},
-    ).json()["data"]
-    body = {"id": "r", "sessionId": session["session_id"], "draft": SIMPLE_DRAFT}
-    bare = {"Authorization": f"Bearer {token.value}"}
-    assert http.post("/api/render/proxy/lambda", headers=bare, json=body).status_code == 402
-    rich, _ = fake.mint_account(kind="anonymous", credits=10)
-    session2 = http.post(
-        "/api/tasks/me/with-session/nemo_agent",
-        headers={"Authorization": f"Bearer {rich.value}"},
-        json={},
-    ).json()["data"]
-    ok = http.post(
-        "/api/render/proxy/lambda",
-        headers={"Authorization": f"Bearer {rich.value}"},
-        json={**body, "sessionId": session2["session_id"]},
-    )
-    assert ok.status_code == 200
+
+    def export_without_attribution(credits: int) -> int:
+        token, _ = fake.mint_account(kind="anonymous", credits=credits)
+        bare = {"Authorization": f"Bearer {token.value}"}
+        path = "/api/tasks/me/with-session/nemo_agent"
+        session = http.post(path, headers=bare, json={}).json()["data"]
+        body = {"id": "r", "sessionId": session["session_id"], "draft": SIMPLE_DRAFT}
+        return http.post("/api/render/proxy/lambda", headers=bare, json=body).status_code
+
+    assert export_without_attribution(credits=0) == 402
+    assert export_without_attribution(credits=10) == 200
 
 
 def test_free_plan_export_is_402(http: httpx.Client, fake: Fake) -> None:

@@ -35,6 +35,13 @@ def _reject(path: Path, filename: str) -> str:
     return err.message
 
 
+def _reject_bytes(folder: Path, filename: str, data: bytes) -> str:
+    """`_reject` of `data` written as `folder/filename`."""
+    path = folder / filename
+    path.write_bytes(data)
+    return _reject(path, filename)
+
+
 # --- the extension table -----------------------------------------------------------------
 
 
@@ -139,15 +146,13 @@ def test_jpeg_bytes_named_png_are_still_an_image(samples: dict[str, Path], tmp_p
 
 
 def test_random_bytes_named_mp4(tmp_path: Path) -> None:
-    path = tmp_path / "video.mp4"
-    path.write_bytes(random.Random(4001).randbytes(8192))
-    assert "not a decodable video" in _reject(path, "video.mp4")
+    data = random.Random(4001).randbytes(8192)
+    assert "not a decodable video" in _reject_bytes(tmp_path, "video.mp4", data)
 
 
 def test_random_bytes_named_png(tmp_path: Path) -> None:
-    path = tmp_path / "x.png"
-    path.write_bytes(random.Random(1).randbytes(2048))
-    assert "not a decodable image" in _reject(path, "x.png")
+    data = random.Random(1).randbytes(2048)
+    assert "not a decodable image" in _reject_bytes(tmp_path, "x.png", data)
 
 
 @pytest.mark.parametrize("ext", ["mp4", "mov", "m4a", "webm", "mkv", "avi", "mp3", "wav"])
@@ -155,9 +160,7 @@ def test_first_half_is_rejected_as_truncated(
     ext: str, samples: dict[str, Path], tmp_path: Path
 ) -> None:
     data = samples[ext].read_bytes()
-    path = tmp_path / f"cut.{ext}"
-    path.write_bytes(data[: len(data) // 2])
-    assert "truncated" in _reject(path, f"cut.{ext}")
+    assert "truncated" in _reject_bytes(tmp_path, f"cut.{ext}", data[: len(data) // 2])
 
 
 @pytest.mark.parametrize("fraction", [0.5, 0.9, 0.99])
@@ -173,24 +176,18 @@ def test_truncated_faststart_mp4(fraction: float, ms: ModuleType, tmp_path: Path
 
 def test_truncated_png(samples: dict[str, Path], tmp_path: Path) -> None:
     data = samples["png"].read_bytes()
-    path = tmp_path / "cut.png"
-    path.write_bytes(data[: len(data) // 2])
-    assert "not a decodable image" in _reject(path, "cut.png")
+    assert "not a decodable image" in _reject_bytes(tmp_path, "cut.png", data[: len(data) // 2])
 
 
 def test_truncated_jpeg(ms: ModuleType, tmp_path: Path) -> None:
     full = ms.write_image(tmp_path / "big.jpg", width=320, height=240)
     data = full.read_bytes()
-    path = tmp_path / "cut.jpg"
-    path.write_bytes(data[: len(data) // 2])
-    assert "truncated or corrupt" in _reject(path, "cut.jpg")
+    assert "truncated or corrupt" in _reject_bytes(tmp_path, "cut.jpg", data[: len(data) // 2])
 
 
 @pytest.mark.parametrize("ext", ["mp4", "png", "mp3"])
 def test_zero_byte_file(ext: str, tmp_path: Path) -> None:
-    path = tmp_path / f"empty.{ext}"
-    path.write_bytes(b"")
-    assert "empty file" in _reject(path, f"empty.{ext}")
+    assert "empty file" in _reject_bytes(tmp_path, f"empty.{ext}", b"")
 
 
 def _png(width: int, height: int, raw: bytes = b"") -> bytes:
@@ -211,9 +208,7 @@ def _png(width: int, height: int, raw: bytes = b"") -> bytes:
 
 
 def test_zero_size_png(tmp_path: Path) -> None:
-    path = tmp_path / "zero.png"
-    path.write_bytes(_png(0, 0))
-    assert "zero size (0x0)" in _reject(path, "zero.png")
+    assert "zero size (0x0)" in _reject_bytes(tmp_path, "zero.png", _png(0, 0))
 
 
 def test_hand_made_png_helper_is_valid_when_not_zero(tmp_path: Path) -> None:
@@ -225,46 +220,27 @@ def test_hand_made_png_helper_is_valid_when_not_zero(tmp_path: Path) -> None:
 
 
 def test_zero_size_gif(tmp_path: Path) -> None:
-    path = tmp_path / "zero.gif"
-    path.write_bytes(b"GIF89a" + struct.pack("<HH", 0, 0) + b"\x00\x00\x00;")
-    assert "zero size" in _reject(path, "zero.gif")
+    data = b"GIF89a" + struct.pack("<HH", 0, 0) + b"\x00\x00\x00;"
+    assert "zero size" in _reject_bytes(tmp_path, "zero.gif", data)
 
 
-def test_png_bytes_named_mp3(samples: dict[str, Path], tmp_path: Path) -> None:
-    path = tmp_path / "song.mp3"
-    path.write_bytes(samples["png"].read_bytes())
-    message = _reject(path, "song.mp3")
-    assert "content is an image (PNG)" in message and "audio" in message
-
-
-def test_gif_bytes_named_mp4(samples: dict[str, Path], tmp_path: Path) -> None:
-    path = tmp_path / "clip.mp4"
-    path.write_bytes(samples["gif"].read_bytes())
-    assert "content is an image" in _reject(path, "clip.mp4")
-
-
-def test_video_bytes_named_png(samples: dict[str, Path], tmp_path: Path) -> None:
-    path = tmp_path / "photo.png"
-    path.write_bytes(samples["mp4"].read_bytes())
-    assert "not an image" in _reject(path, "photo.png")
-
-
-def test_audio_only_mp4_is_not_a_video(samples: dict[str, Path], tmp_path: Path) -> None:
-    path = tmp_path / "clip.mp4"
-    path.write_bytes(samples["m4a"].read_bytes())
-    assert "only audio" in _reject(path, "clip.mp4")
-
-
-def test_video_named_m4a_is_not_audio(samples: dict[str, Path], tmp_path: Path) -> None:
-    path = tmp_path / "song.m4a"
-    path.write_bytes(samples["mp4"].read_bytes())
-    assert "contains video" in _reject(path, "song.m4a")
-
-
-def test_wav_bytes_named_mp4(samples: dict[str, Path], tmp_path: Path) -> None:
-    path = tmp_path / "clip.mp4"
-    path.write_bytes(samples["wav"].read_bytes())
-    assert "only audio" in _reject(path, "clip.mp4")
+@pytest.mark.parametrize(
+    ("sample", "name", "expected"),
+    [
+        ("png", "song.mp3", ("content is an image (PNG)", "audio")),
+        ("gif", "clip.mp4", ("content is an image",)),
+        ("mp4", "photo.png", ("not an image",)),
+        ("m4a", "clip.mp4", ("only audio",)),  # an audio-only MP4 is not a video
+        ("mp4", "song.m4a", ("contains video",)),  # a video named .m4a is not audio
+        ("wav", "clip.mp4", ("only audio",)),
+    ],
+)
+def test_content_of_another_kind_than_the_name(
+    sample: str, name: str, expected: tuple[str, ...], samples: dict[str, Path], tmp_path: Path
+) -> None:
+    message = _reject_bytes(tmp_path, name, samples[sample].read_bytes())
+    for part in expected:
+        assert part in message
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "clip.flv", "noext"])

@@ -7,22 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from mock_server.recording import Cassette, CassetteError, Interaction, RecordedRequest
 from mock_server.recording.capture import (
     MultipartSummary,
     filter_headers,
     sha256_hex,
     summarise_request_body,
 )
-from mock_server.recording.cassette import (
-    Cassette,
-    CassetteError,
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    SSEChunk,
-    encode_query,
-    parse_query,
-)
+from mock_server.recording.cassette import RecordedResponse, SSEChunk, encode_query, parse_query
 from nemo_protocol.sse import SSEFramer, split_frames
 
 

@@ -19,7 +19,8 @@ from mock_server.recording.capture import sha256_hex
 from mock_server.recording.cassette import Cassette
 from mock_server.recording.record import RecordingProxy
 from mock_server.testing import AsyncStreamingTransport, ServerThread, StreamingTransport
-from tests.mock_server.recording.helpers import ATTRIBUTION, run_body, sse_frames
+from tests.conftest import run_body
+from tests.mock_server.recording.helpers import ATTRIBUTION, sse_frames
 
 UPSTREAM = "http://upstream.local"
 
@@ -65,11 +66,11 @@ def test_sse_frames_reach_the_client_before_the_upstream_sends_the_next(tmp_path
             client.stream("POST", "/run_sse", json={"session_id": "1"}) as response,
         ):
             frames = sse_frames(response)
-            _, first = next(frames)
+            first = next(frames)
             assert first == 'data: {"n":1}\n\n'
             assert clock.now() == Clock("manual").now()  # the clock has not moved yet
             clock.advance(10)
-            rest = [raw for _, raw in frames]
+            rest = list(frames)
     assert rest == ['data: {"n":2}\n\n', 'data: {"n":3}\n\n']
     recorded = Cassette.load(cassette).interactions[0].response
     assert recorded.sse is not None

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mock_server.recording.pytest_fixtures import ReplaySession
-from tests.mock_server.recording.helpers import ATTRIBUTION, CASSETTES, run_body, sse_frames
+from tests.conftest import run_body
+from tests.mock_server.recording.helpers import ATTRIBUTION, CASSETTES, sse_frames
 
 
 def test_the_seed_flow_replays_for_a_seeds_client(
@@ -33,7 +34,7 @@ def test_the_seed_flow_replays_for_a_seeds_client(
     client.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=auth)
     text = "generate a 10-second video of a city timelapse at night with lo-fi music"
     with client.stream("POST", "/run_sse", json=run_body(sid, text), headers=auth) as stream:
-        frames = [raw for _, raw in sse_frames(stream)]
+        frames = list(sse_frames(stream))
     assert any("generate_video_with_seedance" in raw for raw in frames)
     state = client.get(f"/api/state/nemo_agent/me/{sid}/latest", headers=auth).json()["data"]
     render_id = f"render_{int(time.time() * 1000)}"  # the client's own id, not the recorded one

@@ -6,15 +6,11 @@ Its workflow is "Upload -> 'generate a 30-second video ...' -> Download MP4".
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import EVERY_STEP, Skill
+from tests.zoo.clients.skill import EVERY_STEP, Skill, attribution
 
 SKILL = Skill(
     message="generate a 30-second video from my text prompt with cinematic style",
-    attribution={
-        "X-Skill-Source": "free-video-generation-ai-model",
-        "X-Skill-Version": "1.0.0",
-        "X-Skill-Platform": "unknown",
-    },
+    attribution=attribution("free-video-generation-ai-model", "1.0.0", "unknown"),
     attributed=EVERY_STEP,
 )
 run = SKILL.run

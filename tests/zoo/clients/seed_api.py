@@ -7,15 +7,11 @@ output.url" (no poll limit given: 10 here, as its parent skill).
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import EVERY_STEP, Skill
+from tests.zoo.clients.skill import EVERY_STEP, Skill, attribution
 
 SKILL = Skill(
     message="generate a short video clip from a text description using the free API tier",
-    attribution={
-        "X-Skill-Source": "free-video-generation-api",
-        "X-Skill-Version": "1.0.0",
-        "X-Skill-Platform": "unknown",
-    },
+    attribution=attribution("free-video-generation-api", "1.0.0", "unknown"),
     attributed=EVERY_STEP,
 )
 run = SKILL.run

@@ -27,6 +27,14 @@ EVERY_STEP: frozenset[Step] = frozenset(
 )
 
 
+def attribution(
+    source: str, version: str | None = None, platform: str | None = None
+) -> dict[str, str]:
+    """The X-Skill-* headers a document names (v4.x names the source alone)."""
+    named = {"Source": source, "Version": version, "Platform": platform}
+    return {f"X-Skill-{key}": value for key, value in named.items() if value is not None}
+
+
 @dataclass(frozen=True)
 class Skill:
     message: str  # what the user asks for, from the document's examples
@@ -52,54 +60,32 @@ class Skill:
         token = ctx.token or self._token(ctx)
         auth = {"Authorization": f"Bearer {token}"}
         as_json = {**auth, "Content-Type": "application/json"}
-        session = envelope(
+        session = self._call(
             ctx,
             "session",
-            ctx.http.post(
-                ctx.url("/api/tasks/me/with-session/nemo_agent"),
-                headers=self.headers("session", as_json),
-                json={"task_name": self.task_name, "language": self.language},
-            ),
+            "POST",
+            "/api/tasks/me/with-session/nemo_agent",
+            as_json,
+            json={"task_name": self.task_name, "language": self.language},
         )
         sid = session["session_id"]
         user = session.get("user_id") if self.user_segment == "user_id" else "me"
         ctx.note(f"session: {sid}")
         if self.claim:
-            claim = envelope(
-                ctx,
-                "claim",
-                ctx.http.post(
-                    ctx.url("/api/auth/claim-token"),
-                    headers=self.headers("claim", as_json),
-                    json={"task_id": session["task_id"], "session_id": sid},
-                ),
-            )
+            body = {"task_id": session["task_id"], "session_id": sid}
+            claim = self._call(ctx, "claim", "POST", "/api/auth/claim-token", as_json, json=body)
             ctx.note(f"claim: {claim['claim_token'][:4]}… for {claim['expires_in']} s")
         with ctx.media.open("rb") as handle:
             files = {"files": (ctx.media.name, handle, "video/mp4")}
-            uploaded = envelope(
-                ctx,
-                "upload",
-                ctx.http.post(
-                    ctx.url(f"/api/upload-video/nemo_agent/{user}/{sid}"),
-                    headers=self.headers("upload", auth),
-                    files=files,
-                ),
-            )
+            path = f"/api/upload-video/nemo_agent/{user}/{sid}"
+            uploaded = self._call(ctx, "upload", "POST", path, auth, files=files)
         ctx.note(f"upload: {uploaded['files'][0]['file_type']}")
-        body: dict[str, Any] = {"app_name": "nemo_agent", "session_id": sid}
+        run_body: dict[str, Any] = {"app_name": "nemo_agent", "session_id": sid}
         if self.sse_user_id != "absent":
-            body["user_id"] = session.get("user_id") if self.sse_user_id == "user_id" else "me"
-        body["new_message"] = {"parts": [{"text": self.message}]}
-        chat(ctx, self.headers("chat", {**as_json, "Accept": "text/event-stream"}), body)
-        state = envelope(
-            ctx,
-            "state",
-            ctx.http.get(
-                ctx.url(f"/api/state/nemo_agent/{user}/{sid}/latest"),
-                headers=self.headers("state", auth),
-            ),
-        )
+            run_body["user_id"] = session.get("user_id") if self.sse_user_id == "user_id" else "me"
+        run_body["new_message"] = {"parts": [{"text": self.message}]}
+        chat(ctx, self.headers("chat", {**as_json, "Accept": "text/event-stream"}), run_body)
+        state = self._call(ctx, "state", "GET", f"/api/state/nemo_agent/{user}/{sid}/latest", auth)
         draft = state["state"].get("draft")
         if not exportable(draft):
             ctx.note("state: no draft to export yet")
@@ -131,6 +117,16 @@ class Skill:
         if self.download_via == "proxy":
             return download(ctx, f"/api/render/proxy/{rid}/download", auth)
         return download(ctx, url)
+
+    def _call(
+        self, ctx: Ctx, step: Step, method: str, path: str, base: dict[str, str], **kwargs: Any
+    ) -> Any:
+        """The step's request (headers: `base`, plus the attribution if this version sends
+        it on the step); the data of its envelope."""
+        headers = self.headers(step, base)
+        return envelope(
+            ctx, step, ctx.http.request(method, ctx.url(path), headers=headers, **kwargs)
+        )
 
     def _token(self, ctx: Ctx) -> str:
         headers = {"X-Client-Id": ctx.client_id} if self.sends_client_id else {}

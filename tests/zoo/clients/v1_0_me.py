@@ -6,15 +6,11 @@ also v1.1 @4a72843 and v1.2 @6049998, same requests). `me` in upload/state paths
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import Skill
+from tests.zoo.clients.skill import Skill, attribution
 
 SKILL = Skill(
     message="generate a 10-second video of a city timelapse",
-    attribution={
-        "X-Skill-Source": "nemo-video",
-        "X-Skill-Version": "1.0",
-        "X-Skill-Platform": "github",
-    },
+    attribution=attribution("nemo-video", "1.0", "github"),
     attributed=frozenset(("session", "chat")),
     sse_user_id="absent",
 )

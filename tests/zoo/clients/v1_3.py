@@ -5,15 +5,11 @@ anonymous users (CHANGELOG 1.5).
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import Skill
+from tests.zoo.clients.skill import Skill, attribution
 
 SKILL = Skill(
     message="generate a 10-second video of a city timelapse",
-    attribution={
-        "X-Skill-Source": "nemo-video",
-        "X-Skill-Version": "1.3",
-        "X-Skill-Platform": "github",
-    },
+    attribution=attribution("nemo-video", "1.3", "github"),
     attributed=frozenset(("session", "chat")),
 )
 run = SKILL.run

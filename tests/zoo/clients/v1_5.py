@@ -6,15 +6,11 @@ poll top-level `status` and `output.url` every 30 s, at most 10; download `outpu
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import EVERY_STEP, Skill
+from tests.zoo.clients.skill import EVERY_STEP, Skill, attribution
 
 SKILL = Skill(
     message="generate a 10-second video of a city timelapse",
-    attribution={
-        "X-Skill-Source": "nemo-video",
-        "X-Skill-Version": "1.5",
-        "X-Skill-Platform": "unknown",
-    },
+    attribution=attribution("nemo-video", "1.5", "unknown"),
     attributed=EVERY_STEP,
 )
 run = SKILL.run

@@ -4,15 +4,11 @@ browser link uses the `clm_` token, never NEMO_TOKEN).
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import EVERY_STEP, Skill
+from tests.zoo.clients.skill import EVERY_STEP, Skill, attribution
 
 SKILL = Skill(
     message="generate a 10-second video of a city timelapse",
-    attribution={
-        "X-Skill-Source": "nemo-video",
-        "X-Skill-Version": "1.9",
-        "X-Skill-Platform": "unknown",
-    },
+    attribution=attribution("nemo-video", "1.9", "unknown"),
     attributed=EVERY_STEP,
     claim=True,
 )

@@ -7,12 +7,12 @@ export: 402 for anonymous users (CHANGELOG 1.5).
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import Skill
+from tests.zoo.clients.skill import Skill, attribution
 
 SKILL = Skill(
     message="generate a 10-second video of a city at night",  # its example, in English
     sends_client_id=False,
-    attribution={"X-Skill-Source": "nemo-video"},
+    attribution=attribution("nemo-video"),
     attributed=frozenset(("session", "chat")),
     user_segment="user_id",
     sse_user_id="user_id",

@@ -6,11 +6,11 @@ URL at `output.url`". No attribution on export: 402 for anonymous users (CHANGEL
 """
 
 from tests.zoo.clients.common import main
-from tests.zoo.clients.skill import Skill
+from tests.zoo.clients.skill import Skill, attribution
 
 SKILL = Skill(
     message="generate a 10-second video of a city timelapse",  # its timeline example
-    attribution={"X-Skill-Source": "nemo-video"},
+    attribution=attribution("nemo-video"),
     attributed=frozenset(("session", "chat")),
     user_segment="user_id",
     sse_user_id="user_id",

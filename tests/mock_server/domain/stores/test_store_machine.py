@@ -17,7 +17,6 @@ import io
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,8 +38,8 @@ from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
+from tests.conftest import Account, Session, run_body
 
-ATTRIBUTION = {"X-Skill-Source": "t", "X-Skill-Version": "1", "X-Skill-Platform": "unknown"}
 TEXTS = ["make a 2-second video of a red fox", 'add a title "Fox"', "what can you do?"]
 BASE = "http://nemo-fake.local"
 
@@ -49,21 +48,6 @@ def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 24), (200, 40, 40)).save(out, "PNG")
     return out.getvalue()
-
-
-@dataclass(frozen=True)
-class Acct:
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", **ATTRIBUTION}
-
-
-@dataclass(frozen=True)
-class Sess:
-    acct: Acct
-    session_id: str
 
 
 class Deployment:
@@ -162,48 +146,45 @@ class StoreMachine(RuleBasedStateMachine):
 
     # --- rules -----------------------------------------------------------------------
     @initialize(target=accounts)
-    def mint(self) -> Acct:
+    def mint(self) -> Account:
         data = self._same("POST", "/_fake/accounts", json={"credits": 1000}).json()
-        return Acct(data["token"])
+        return Account(data["token"], data["user_id"])
 
     @rule(target=accounts, client=st.sampled_from(["c1", "c2"]))
     def anonymous(self, client: str) -> Any:
         answer = self._same("POST", "/api/auth/anonymous-token", headers={"X-Client-Id": client})
         data = answer.json().get("data")
-        return Acct(data["token"]) if data else Acct("nmv_usr_rate-limited")
+        return (
+            Account(data["token"], data["user_id"]) if data else Account("nmv_usr_rate-limited", "")
+        )
 
     @rule(target=sessions, acct=accounts)
-    def create_session(self, acct: Acct) -> Any:
+    def create_session(self, acct: Account) -> Any:
         answer = self._same(
             "POST",
             "/api/tasks/me/with-session/nemo_agent",
             json={"task_name": "project", "language": "en"},
-            headers=acct.headers,
+            headers=acct.auth,
         )
         data = answer.json().get("data")
-        return Sess(acct, data["session_id"]) if data else Sess(acct, "0")
+        return Session(acct, data["session_id"]) if data else Session(acct, "0")
 
     @rule(sess=sessions, text=st.sampled_from(TEXTS))
-    def message(self, sess: Sess, text: str) -> None:
-        body = {
-            "app_name": "nemo_agent",
-            "user_id": "me",
-            "session_id": sess.session_id,
-            "new_message": {"parts": [{"text": text}]},
-        }
+    def message(self, sess: Session, text: str) -> None:
+        body = run_body(sess.session_id, text)
         statuses = [
-            d.start_turn("/run_sse", json=body, headers=sess.acct.headers) for d in self.all
+            d.start_turn("/run_sse", json=body, headers=sess.account.auth) for d in self.all
         ]
         assert len(set(statuses)) == 1, statuses
         self.in_flight = True
 
     @rule(sess=sessions)
-    def upload(self, sess: Sess) -> None:
+    def upload(self, sess: Session) -> None:
         self._same(
             "POST",
             f"/api/upload-video/nemo_agent/me/{sess.session_id}",
             files={"files": ("red.png", png(), "image/png")},
-            headers=sess.acct.headers,
+            headers=sess.account.auth,
         )
 
     @rule(seconds=st.sampled_from([5.0, 40.0, 400.0]))
@@ -213,19 +194,17 @@ class StoreMachine(RuleBasedStateMachine):
         self.in_flight = seconds < 400.0 and self.in_flight  # 400 s ends any turn
 
     @rule(sess=sessions, other=accounts)
-    def read_state(self, sess: Sess, other: Acct) -> None:
-        self._same(
-            "GET", f"/api/state/nemo_agent/me/{sess.session_id}/latest", headers=other.headers
-        )
+    def read_state(self, sess: Session, other: Account) -> None:
+        self._same("GET", f"/api/state/nemo_agent/me/{sess.session_id}/latest", headers=other.auth)
 
     @rule(acct=accounts)
-    def credits(self, acct: Acct) -> None:
-        self._same("GET", "/api/credits/balance/simple", headers=acct.headers)
+    def credits(self, acct: Account) -> None:
+        self._same("GET", "/api/credits/balance/simple", headers=acct.auth)
 
     @rule(target=renders, sess=sessions)
-    def export(self, sess: Sess) -> Any:
+    def export(self, sess: Session) -> Any:
         state = self._same(
-            "GET", f"/api/state/nemo_agent/me/{sess.session_id}/latest", headers=sess.acct.headers
+            "GET", f"/api/state/nemo_agent/me/{sess.session_id}/latest", headers=sess.account.auth
         ).json()
         draft = (state.get("data") or {}).get("state", {}).get("draft") or {"t": []}
         render_id = f"render_{next(self.render_ids)}"
@@ -233,16 +212,16 @@ class StoreMachine(RuleBasedStateMachine):
             "POST",
             "/api/render/proxy/lambda",
             json={"id": render_id, "sessionId": sess.session_id, "draft": draft},
-            headers=sess.acct.headers,
+            headers=sess.account.auth,
         )
-        return (sess.acct, render_id)
+        return (sess.account, render_id)
 
     @rule(job=renders)
-    def poll(self, job: tuple[Acct, str]) -> None:
+    def poll(self, job: tuple[Account, str]) -> None:
         acct, render_id = job
         for deployment in self.all:  # the encoders finish first: a slow machine is no drift
             deployment.finish_encoding(render_id)
-        self._same("GET", f"/api/render/proxy/lambda/{render_id}", headers=acct.headers)
+        self._same("GET", f"/api/render/proxy/lambda/{render_id}", headers=acct.auth)
 
     @precondition(lambda self: not self.in_flight)
     @rule()

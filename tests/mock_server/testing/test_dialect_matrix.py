@@ -32,8 +32,7 @@ from client import (
 from mock_server.testing.handles import FakeHandle
 from nemo_protocol.secrets import mask
 from tests.client.helpers import FakeClock, Harness
-
-from .machines import GENERATE
+from tests.mock_server.testing.machines import GENERATE
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "error_status": ("ok200", "mapped"),

@@ -31,10 +31,10 @@ from schemathesis.generation.stateful.state_machine import StepInput
 
 from mock_server.testing.conformance import ContractChecker
 from mock_server.testing.handles import ServerHandle
+from tests.conftest import run_body
+from tests.mock_server.testing.machines import TEXTS, machine_settings
 
-from .machines import TEXTS, machine_settings, run_body
-
-CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "openapi.yaml"
+CONTRACT = Path(__file__).resolve().parents[3] / "contracts" / "openapi.yaml"
 CREATED = "POST /api/tasks/me/with-session/nemo_agent -> 200"
 # In `ok200` a bad token or body is documented as HTTP 200 with a non-zero code, so the
 # checks that demand a 4xx run under `mapped` only (as in test_fuzz_schemathesis.py).

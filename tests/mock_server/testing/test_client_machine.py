@@ -56,8 +56,7 @@ from mock_server.agent import TEMPORARY_ISSUE
 from mock_server.journal import JournalEntry
 from mock_server.testing.handles import FakeHandle
 from nemo_protocol.secrets import mask
-
-from .machines import GENERATE, TEXTS, machine_settings, png_bytes
+from tests.mock_server.testing.machines import GENERATE, TEXTS, machine_settings, png_bytes
 
 CLIENT_ID = "machine-client-0001"
 POLICY = Policy()

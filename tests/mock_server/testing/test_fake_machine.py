@@ -41,33 +41,21 @@ from hypothesis.stateful import (
 )
 
 from mock_server.testing.handles import FakeHandle
-
-from .machines import ATTRIBUTION, TEXTS, TINY_DRAFT, machine_settings, png_bytes, run_body
+from tests.conftest import Account, Session, run_body
+from tests.mock_server.testing.machines import TEXTS, TINY_DRAFT, machine_settings, png_bytes
 
 ORDER = {"pending": 0, "processing": 1, "completed": 2, "failed": 2, "cancelled": 2}
 DAY = 86_400.0
 
 
 @dataclass(frozen=True)
-class Acct:
-    token: str
-    user_id: str
-    initial: int
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", **ATTRIBUTION}
-
-
-@dataclass(frozen=True)
-class Sess:
-    acct: Acct
-    session_id: str
+class Acct(Account):
+    initial: int  # the credits it started with
 
 
 @dataclass(frozen=True)
 class Job:
-    acct: Acct
+    account: Acct
     render_id: str
 
 
@@ -94,7 +82,7 @@ class FakeMachine(RuleBasedStateMachine):
         )
         self.http_b = self.b.client
         self.known: list[Acct] = []
-        self.mirrored: list[Sess] = []
+        self.mirrored: list[Session] = []
         self.last_status: dict[str, str] = {}
         self.owner: dict[str, str] = {}  # render id -> user id (render ids are per user)
         self.render_count = 0
@@ -118,7 +106,7 @@ class FakeMachine(RuleBasedStateMachine):
             method, path, **kwargs
         )
 
-    def _turn_running(self, handle: FakeHandle, sess: Sess) -> bool:
+    def _turn_running(self, handle: FakeHandle, sess: Session) -> bool:
         session = handle.fake.service.ctx.store.session(sess.session_id)
         return session is not None and session.running_turn(handle.now()) is not None
 
@@ -160,20 +148,20 @@ class FakeMachine(RuleBasedStateMachine):
     def create_session(self, acct: Acct) -> Any:
         body = {"task_name": "project", "language": "en"}
         ra, rb = self._both(
-            "POST", "/api/tasks/me/with-session/nemo_agent", headers=acct.headers, json=body
+            "POST", "/api/tasks/me/with-session/nemo_agent", headers=acct.auth, json=body
         )
         assert ra.json() == rb.json()
         if ra.json()["code"] != 0:
             assert ra.json()["code"] == 1001  # an expired token
             return multiple()
-        sess = Sess(acct, ra.json()["data"]["session_id"])
+        sess = Session(acct, ra.json()["data"]["session_id"])
         self.mirrored.append(sess)
         return sess
 
     @rule(sess=sessions, text=st.sampled_from(TEXTS), read=st.booleans())
-    def message(self, sess: Sess, text: str, read: bool) -> None:
+    def message(self, sess: Session, text: str, read: bool) -> None:
         body = run_body(sess.session_id, text)
-        headers = {**sess.acct.headers, "Accept": "text/event-stream"}
+        headers = {**sess.account.auth, "Accept": "text/event-stream"}
         with self.http_a.stream("POST", "/run_sse", json=body, headers=headers) as ra:
             accepted = _is_stream(ra)
             faulted = self.a.requests(path="/run_sse")[-1].fault_id is not None
@@ -192,18 +180,18 @@ class FakeMachine(RuleBasedStateMachine):
         self._sync_clocks()
 
     @rule(sess=sessions, read=st.booleans())
-    def generate(self, sess: Sess, read: bool) -> None:
+    def generate(self, sess: Session, read: bool) -> None:
         self.message(sess, TEXTS[0], read)
 
     @rule(sess=sessions, text=st.sampled_from(TEXTS[1:4]))
-    def edit(self, sess: Sess, text: str) -> None:
+    def edit(self, sess: Session, text: str) -> None:
         self.message(sess, text, read=True)
 
     @rule(sess=sessions)
-    def upload(self, sess: Sess) -> None:
+    def upload(self, sess: Session) -> None:
         files = {"files": ("cover.png", png_bytes(), "image/png")}
         path = f"/api/upload-video/nemo_agent/me/{sess.session_id}"
-        ra, rb = self._both("POST", path, headers=sess.acct.headers, files=files)
+        ra, rb = self._both("POST", path, headers=sess.account.auth, files=files)
         assert ra.json() == rb.json()
         assert ra.json()["code"] in (0, 1001)
 
@@ -229,30 +217,30 @@ class FakeMachine(RuleBasedStateMachine):
 
     # --- reads -------------------------------------------------------------------------
     @rule(sess=sessions, other=accounts)
-    def read(self, sess: Sess, other: Acct) -> None:
+    def read(self, sess: Session, other: Acct) -> None:
         """The owner reads its balance and state; another account must see nothing."""
-        credits = self.http_a.get("/api/credits/balance/simple", headers=sess.acct.headers)
+        credits = self.http_a.get("/api/credits/balance/simple", headers=sess.account.auth)
         body = credits.json()
         if body["code"] == 0:
             data = body["data"]
             assert data["total"] == data["available"] + data["frozen"]
             assert data["available"] >= 0 and data["frozen"] >= 0
         path = f"/api/state/nemo_agent/me/{sess.session_id}/latest"
-        mine = self.http_a.get(path, headers=sess.acct.headers).json()
+        mine = self.http_a.get(path, headers=sess.account.auth).json()
         assert mine["code"] in (0, 1001, 503), mine
-        if other.user_id != sess.acct.user_id:
-            theirs = self.http_a.get(path, headers=other.headers).json()
+        if other.user_id != sess.account.user_id:
+            theirs = self.http_a.get(path, headers=other.auth).json()
             assert theirs["code"] in (1002, 1001, 503), theirs  # never another user's state
             assert not theirs.get("data")
 
     # --- renders -----------------------------------------------------------------------
     @rule(target=renders, sess=sessions)
-    def export(self, sess: Sess) -> Any:
+    def export(self, sess: Session) -> Any:
         self.render_count += 1
         render_id = f"render_machine_{self.render_count}"
         body = {"id": render_id, "sessionId": sess.session_id, "draft": TINY_DRAFT}
         response = self.http_a.post(
-            "/api/render/proxy/lambda", headers=sess.acct.headers, json=body
+            "/api/render/proxy/lambda", headers=sess.account.auth, json=body
         )
         answer = response.json()
         if not answer.get("success"):
@@ -260,32 +248,32 @@ class FakeMachine(RuleBasedStateMachine):
             return multiple()
         assert answer["data"]["status"] == "pending"
         self.last_status[render_id] = "pending"
-        self.owner[render_id] = sess.acct.user_id
-        return Job(sess.acct, render_id)
+        self.owner[render_id] = sess.account.user_id
+        return Job(sess.account, render_id)
 
     def _render_call(self, method: str, path: str, acct: Acct) -> dict[str, Any] | None:
         try:
-            return dict(self.http_a.request(method, path, headers=acct.headers).json())
+            return dict(self.http_a.request(method, path, headers=acct.auth).json())
         except httpx.RemoteProtocolError:
             return None  # an injected drop
 
     @rule(job=renders)
     def poll(self, job: Job) -> None:
         self._saw(
-            job, self._render_call("GET", f"/api/render/proxy/lambda/{job.render_id}", job.acct)
+            job, self._render_call("GET", f"/api/render/proxy/lambda/{job.render_id}", job.account)
         )
 
     @rule(job=renders)
     def cancel(self, job: Job) -> None:
         path = f"/api/render/proxy/lambda/{job.render_id}/cancel"
         before = self.last_status.get(job.render_id)
-        status = self._saw(job, self._render_call("POST", path, job.acct))
+        status = self._saw(job, self._render_call("POST", path, job.account))
         if status is not None and before in ("pending", "processing"):
             assert status in ("cancelled", "completed", "failed")
 
     @rule(job=renders, other=accounts)
     def cross_poll(self, job: Job, other: Acct) -> None:
-        if other.user_id == job.acct.user_id:
+        if other.user_id == job.account.user_id:
             return
         answer = self._render_call("GET", f"/api/render/proxy/lambda/{job.render_id}", other)
         assert answer is None or not answer.get("success"), "another account's render leaked"
@@ -354,13 +342,13 @@ class FakeMachine(RuleBasedStateMachine):
                     )
         for session_id, (spoken, silent) in states.items():
             assert spoken == silent, f"session {session_id} differs"
-        owners = {sess.acct.user_id for sess in self.mirrored}
+        owners = {sess.account.user_id for sess in self.mirrored}
         for user_id in owners:
             if any(
                 self._turn_running(h, s)
                 for h in (self.a, self.b)
                 for s in self.mirrored
-                if s.acct.user_id == user_id
+                if s.account.user_id == user_id
             ):
                 continue  # a silent turn ends (and charges) a little earlier
             balances = [h.fake.service.ctx.store.account(user_id) for h in (self.a, self.b)]

@@ -9,11 +9,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 
-ATTRIBUTION = {
-    "X-Skill-Source": "nemo-fake-harness",
-    "X-Skill-Version": "0.1.0",
-    "X-Skill-Platform": "unknown",
-}
 GENERATE = "generate a 2-second video of a red fox"
 TEXTS = (
     GENERATE,  # generation: generation_cost
@@ -45,15 +40,6 @@ def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (32, 18), (200, 80, 40)).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def run_body(session_id: str, text: str) -> dict[str, Any]:
-    return {
-        "app_name": "nemo_agent",
-        "user_id": "me",
-        "session_id": session_id,
-        "new_message": {"parts": [{"text": text}]},
-    }
 
 
 TINY_DRAFT: dict[str, Any] = {
