@@ -26,7 +26,9 @@ NICENESS = 5  # added to the worker threads' nice value: requests first, renders
 
 def _lower_priority() -> None:
     try:  # Linux: PRIO_PROCESS with a thread id sets that thread's nice value alone
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        thread = threading.get_native_id()
+        nice = os.getpriority(os.PRIO_PROCESS, thread)  # relative: never above the process
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, nice + NICENESS))
     except (AttributeError, OSError):  # another platform, or not allowed: same priority
         pass
 
