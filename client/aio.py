@@ -1,95 +1,54 @@
-"""`AsyncNemoClient`: the asyncio driver of `Operations` (same actions as `sync.py`)."""
+"""`AsyncNemoClient`: the asyncio driver of `Operations` (the same actions as `sync.py`).
+
+Only what awaits is written here (and again, blocking, in `sync.py`): the public
+methods, the loop that drives an operation, and one handler per action. The rest both
+drivers share from `driver.py`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, ExitStack
+from contextlib import AsyncExitStack, ExitStack, closing
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
-from .actions import (
-    Action,
-    CloseStream,
-    Download,
-    Downloaded,
-    Emit,
-    Op,
-    OpenStream,
-    ProgressCallback,
-    ReadChunk,
-    Result,
-    Send,
-    Sleep,
-    StreamOpened,
-)
-from .config import ClientConfig, Policy
-from .core import TurnGuard
+from . import models
+from .actions import Download, Downloaded, Emit, HttpRequest, Op, ProgressCallback, Result
+from .config import ClientConfig
+from .core import CoreOptions
+from .driver import Driver, TurnEvents, Walk, is_event_stream, is_file, part_file, reply_of
 from .events import Event
-from .models import (
-    Credits,
-    ExportResult,
-    GenerateResult,
-    RenderStatus,
-    SessionInfo,
-    SessionState,
-    TokenInfo,
-    TurnResult,
-    UploadResult,
-)
-from .operations import Operations
+from .operations import ExportOptions, GenerateOptions
 from .render import StatusCallback
-from .transport import (
-    content_length,
-    is_event_stream,
-    is_file,
-    network_error,
-    part_path,
-    reply_of,
-    request_kwargs,
-)
 
 T = TypeVar("T")
 EventCallback = Callable[[Event], None]
+Events = AsyncGenerator[Event, None]
+Chunks = AsyncIterator[bytes]
 
 
-class _Box:
-    def __init__(self) -> None:
-        self.done = False
-        self.value: Any = None
-
-
-class AsyncTurn(AsyncIterator[Event]):
+class AsyncTurn(TurnEvents[Events], AsyncIterator[Event]):
     """The events of one message as they arrive (`async for`); `.result` once exhausted."""
 
-    def __init__(self, steps: AsyncGenerator[Event, None], box: _Box) -> None:
-        self._steps = steps
-        self._box = box
+    _unfinished = "the turn is not finished: iterate it (or await collect())"
 
     def __aiter__(self) -> AsyncTurn:
         return self
 
     async def __anext__(self) -> Event:
-        return await self._steps.__anext__()
+        return await anext(self._events)
 
-    @property
-    def result(self) -> TurnResult:
-        if not self._box.done:
-            raise RuntimeError("the turn is not finished: iterate it (or await collect())")
-        result: TurnResult = self._box.value
-        return result
-
-    async def collect(self) -> TurnResult:
-        async for _ in self._steps:
+    async def collect(self) -> models.TurnResult:
+        async for _ in self._events:
             pass
         return self.result
 
     async def aclose(self) -> None:
-        await self._steps.aclose()
+        await self._events.aclose()
 
     async def __aenter__(self) -> AsyncTurn:
         return self
@@ -98,8 +57,11 @@ class AsyncTurn(AsyncIterator[Event]):
         await self.aclose()
 
 
-class AsyncNemoClient:
-    """Asyncio NemoVideo client. All waiting goes through `sleep`; clocks are injectable."""
+class AsyncNemoClient(Driver[Chunks, Awaitable[Result]]):
+    """Asyncio NemoVideo client. All waiting goes through `sleep`; clocks are injectable.
+
+    Keyword options beyond these go to `Operations`, as for `NemoClient`.
+    """
 
     def __init__(
         self,
@@ -108,82 +70,41 @@ class AsyncNemoClient:
         http: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
-        policy: Policy | None = None,
-        guard: TurnGuard | None = None,
-        language: str | None = None,
-        session_id: str | None = None,
-        task_id: str | None = None,
-        user_id: str | None = None,
+        **options: Unpack[CoreOptions],
     ) -> None:
-        self.operations = Operations(
-            config or ClientConfig.from_env(),
-            policy=policy,
-            guard=guard,
-            monotonic=monotonic,
-            wall_clock=wall_clock,
-            language=language,
-            session_id=session_id,
-            task_id=task_id,
-            user_id=user_id,
-        )
+        super().__init__(config, options)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(transport=transport, follow_redirects=True)
         self._sleep = sleep
-        self._stream_ids = 0
-
-    def __repr__(self) -> str:
-        return f"AsyncNemoClient({self.operations!r})"
-
-    @property
-    def config(self) -> ClientConfig:
-        return self.operations.config
-
-    @property
-    def token(self) -> str | None:
-        return self.operations.token
-
-    @property
-    def session_id(self) -> str | None:
-        return self.operations.session_id
-
-    @property
-    def task_id(self) -> str | None:
-        return self.operations.task_id
-
-    @property
-    def user_id(self) -> str | None:
-        return self.operations.user_id
 
     # --- operations -----------------------------------------------------------------
 
-    async def acquire_token(self) -> TokenInfo:
+    async def acquire_token(self) -> models.TokenInfo:
         return await self._run(self.operations.acquire_token())
 
     async def ensure_token(self) -> str:
         return await self._run(self.operations.ensure_token())
 
-    async def create_session(self, language: str | None = None) -> SessionInfo:
+    async def create_session(self, language: str | None = None) -> models.SessionInfo:
         return await self._run(self.operations.create_session(language))
 
     def chat(self, text: str) -> AsyncTurn:
-        box = _Box()
-        return AsyncTurn(self._steps(self.operations.send_message(text), box), box)
+        walk: Walk[models.TurnResult, Chunks] = Walk(self.operations.send_message(text))
+        return AsyncTurn(self._events(walk), walk)
 
-    async def send(self, text: str, on_event: EventCallback | None = None) -> TurnResult:
+    async def send(self, text: str, on_event: EventCallback | None = None) -> models.TurnResult:
         return await self._run(self.operations.send_message(text), on_event)
 
-    async def upload(self, *paths: str | Path) -> UploadResult:
+    async def upload(self, *paths: str | Path) -> models.UploadResult:
         return await self._run(self.operations.upload_files(paths))
 
-    async def upload_urls(self, urls: Sequence[str]) -> UploadResult:
+    async def upload_urls(self, urls: Sequence[str]) -> models.UploadResult:
         return await self._run(self.operations.upload_urls(urls))
 
-    async def credits(self) -> Credits:
+    async def credits(self) -> models.Credits:
         return await self._run(self.operations.credits())
 
-    async def state(self) -> SessionState:
+    async def state(self) -> models.SessionState:
         return await self._run(self.operations.get_state())
 
     async def submit_render(
@@ -191,36 +112,30 @@ class AsyncNemoClient:
         draft: dict[str, Any],
         render_id: str | None = None,
         output: dict[str, Any] | None = None,
-    ) -> RenderStatus:
+    ) -> models.RenderStatus:
         return await self._run(self.operations.submit_render(draft, render_id, output))
 
-    async def poll_render(self, render_id: str) -> RenderStatus:
+    async def poll_render(self, render_id: str) -> models.RenderStatus:
         return await self._run(self.operations.poll_render(render_id))
 
     async def wait_render(
         self, render_id: str, on_status: StatusCallback | None = None
-    ) -> RenderStatus:
+    ) -> models.RenderStatus:
         return await self._run(self.operations.wait_render(render_id, on_status))
 
     async def download_render(
-        self, status: RenderStatus, path: str | Path, on_progress: ProgressCallback | None = None
+        self,
+        status: models.RenderStatus,
+        path: str | Path,
+        on_progress: ProgressCallback | None = None,
     ) -> Downloaded:
         return await self._run(self.operations.download_render(status, path, on_progress))
 
     async def export(
-        self,
-        path: str | Path,
-        *,
-        draft: dict[str, Any] | None = None,
-        output: dict[str, Any] | None = None,
-        on_status: StatusCallback | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> ExportResult:
-        return await self._run(
-            self.operations.export(
-                path, draft=draft, output=output, on_status=on_status, on_progress=on_progress
-            )
-        )
+        self, path: str | Path, **options: Unpack[ExportOptions]
+    ) -> models.ExportResult:
+        """Options: `draft`, `output`, `on_status`, `on_progress` (see `Operations.export`)."""
+        return await self._run(self.operations.export(path, **options))
 
     async def claim_link(self) -> str:
         return await self._run(self.operations.claim_link())
@@ -230,21 +145,11 @@ class AsyncNemoClient:
         prompt: str,
         path: str | Path,
         *,
-        language: str | None = None,
-        new_session: bool = True,
         on_event: EventCallback | None = None,
-        on_status: StatusCallback | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> GenerateResult:
-        op = self.operations.generate(
-            prompt,
-            path,
-            language=language,
-            new_session=new_session,
-            on_status=on_status,
-            on_progress=on_progress,
-        )
-        return await self._run(op, on_event)
+        **options: Unpack[GenerateOptions],
+    ) -> models.GenerateResult:
+        """Options: `language`, `new_session`, `on_status`, `on_progress` (`Operations`)."""
+        return await self._run(self.operations.generate(prompt, path, **options), on_event)
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -264,87 +169,56 @@ class AsyncNemoClient:
     # --- the driver -----------------------------------------------------------------
 
     async def _run(self, op: Op[T], on_event: EventCallback | None = None) -> T:
-        box = _Box()
-        async for event in self._steps(op, box):
+        walk: Walk[T, Chunks] = Walk(op)
+        async for event in self._events(walk):
             if on_event:
                 on_event(event)
-        value: T = box.value
-        return value
+        return walk.value
 
-    async def _steps(self, op: Op[Any], box: _Box) -> AsyncGenerator[Event, None]:
+    async def _events(self, walk: Walk[Any, Chunks]) -> Events:
         async with AsyncExitStack() as stack:
-            streams: dict[int, _Stream] = {}
-            try:
-                action: Action = next(op)
-                while True:
+            with closing(walk):  # closed first, as in sync.py: the turn guard, then streams
+                for action in walk:
                     if isinstance(action, Emit):
                         yield action.event
-                        action = op.send(None)
                         continue
                     try:
-                        result = await self._perform(action, streams, stack)
+                        walk.reply(await self._perform(action, walk, stack))
                     except httpx.RequestError as exc:
-                        action = op.throw(network_error(exc))
-                    else:
-                        action = op.send(result)
-            except StopIteration as stop:
-                box.done, box.value = True, stop.value
-            finally:
-                op.close()  # runs the core's `finally` blocks (turn guard) on early exit
+                        walk.fail(exc)
 
-    async def _perform(
-        self, action: Action, streams: dict[int, _Stream], stack: AsyncExitStack
+    async def _send(self, request: HttpRequest) -> Result:
+        with ExitStack() as files:
+            return reply_of(await self._http.request(**self._request_kwargs(request, files)))
+
+    async def _open_stream(
+        self, request: HttpRequest, walk: Walk[Any, Chunks], stack: AsyncExitStack
     ) -> Result:
-        policy = self.operations.policy
-        if isinstance(action, Send):
-            with ExitStack() as files:
-                response = await self._http.request(**request_kwargs(action.request, files, policy))
+        kwargs = self._request_kwargs(request, stack.enter_context(ExitStack()))
+        response = await stack.enter_async_context(self._http.stream(**kwargs))
+        if not is_event_stream(response):
+            await response.aread()
             return reply_of(response)
-        if isinstance(action, OpenStream):
-            kwargs = request_kwargs(action.request, stack.enter_context(ExitStack()), policy)
-            response = await stack.enter_async_context(self._http.stream(**kwargs))
-            if not is_event_stream(response):
-                await response.aread()
-                return reply_of(response)
-            self._stream_ids += 1
-            streams[self._stream_ids] = _Stream(response, response.aiter_bytes())
-            return StreamOpened(self._stream_ids, response.status_code, dict(response.headers))
-        if isinstance(action, ReadChunk):
-            return await anext(streams[action.stream_id].chunks, None)
-        if isinstance(action, CloseStream):
-            await streams.pop(action.stream_id).response.aclose()
-            return None
-        if isinstance(action, Download):
-            return await self._download(action)
-        if isinstance(action, Sleep):
-            await self._sleep(action.seconds)
-            return None
-        raise TypeError(f"unknown action {action!r}")  # pragma: no cover - exhaustive above
+        return walk.stream_opened(response, response.aiter_bytes())
+
+    async def _read_chunk(self, chunks: Chunks) -> Result:
+        return await anext(chunks, None)
+
+    async def _close_stream(self, response: httpx.Response) -> Result:
+        await response.aclose()
+        return None
 
     async def _download(self, action: Download) -> Result:
-        kwargs = request_kwargs(action.request, ExitStack(), self.operations.policy)  # no files
+        kwargs = self._request_kwargs(action.request, ExitStack())  # no files
         async with self._http.stream(**kwargs) as response:
             if not is_file(response):
                 await response.aread()
                 return reply_of(response)
-            total, done = content_length(response), 0
-            part = part_path(action.path)
-            try:
-                # Plain blocking writes: chunks are small and this client is thin.
-                with part.open("wb") as out:
-                    async for chunk in response.aiter_bytes():
-                        out.write(chunk)
-                        done += len(chunk)
-                        if action.on_progress:
-                            action.on_progress(done, total)
-                part.replace(action.path)
-            except BaseException:
-                part.unlink(missing_ok=True)
-                raise
-        return Downloaded(action.path, done)
+            with part_file(action, response) as part:
+                async for chunk in response.aiter_bytes():
+                    part.write(chunk)
+        return part.downloaded
 
-
-class _Stream:
-    def __init__(self, response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
-        self.response = response
-        self.chunks = chunks
+    async def _pause(self, seconds: float) -> Result:
+        await self._sleep(seconds)
+        return None

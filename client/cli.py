@@ -91,15 +91,7 @@ def _client(ctx: typer.Context, policy: Policy | None = None) -> Iterator[NemoCl
         _console(stderr=True).print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(1) from exc
     finally:
-        store.save(
-            SavedState(
-                token=client.token,
-                user_id=client.user_id,
-                session_id=client.session_id,
-                task_id=client.task_id,
-                language=client.operations.language,
-            )
-        )
+        store.save(SavedState.of(client.operations))
 
 
 @app.command()

@@ -133,11 +133,14 @@ def _env_path(env: Mapping[str, str], name: str) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-# Every number the protocol rules use, in one injectable place (seconds).
-# (Its fields read alike in shape: declarations, not repeated logic; a deliberate pair
-# for the duplicates tool.)
 @dataclass(frozen=True)
 class Policy:
+    """Every number the protocol rules use, in one injectable place (seconds).
+
+    The defaults are the documented values; tests and impatient callers pass their own
+    (e.g. `Policy(poll_interval=30, max_polls=10)`, the v1.9 render guidance).
+    """
+
     # 5xx / network errors on idempotent calls: `retries` more tries, back-off doubling.
     retries: int = 3
     backoff: float = 1.0
@@ -150,7 +153,7 @@ class Policy:
     recovery_wait: float = 60.0
     recovery_queries: int = 5
     # Only heartbeats for this long = timeout (documented: 10 minutes).
-    heartbeat_timeout: float = 600.0
+    heartbeat_timeout: float = 10 * 60.0
     # Render polling (4.4 reference: every 10 s, at most 30 polls).
     poll_interval: float = 10.0
     max_polls: int = 30

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qs, urlsplit
 
 from nemo_protocol.secrets import mask
@@ -79,6 +79,19 @@ def detect_language(text: str, default: str = "en") -> str:
     if any("\u4e00" <= ch <= "\u9fff" for ch in text):
         return "zh-CN"
     return default
+
+
+class CoreOptions(TypedDict, total=False):
+    """`Core`'s keyword options, as both drivers' constructors take them."""
+
+    policy: Policy | None
+    guard: TurnGuard | None
+    monotonic: Callable[[], float]
+    wall_clock: Callable[[], float]
+    language: str | None
+    session_id: str | None
+    task_id: str | None
+    user_id: str | None
 
 
 class Core:

@@ -59,6 +59,9 @@ class Track(BaseModel):
         return _describe(self) if self.sg else f"{self.kind}: {self.n or 'untitled'} (empty)"
 
 
+# The fake keeps its own model of the draft (mock_server/draft.py), so the two can
+# disagree and a contract test catch it: the same documented keys make a few lines alike
+# (a deliberate pair for the duplicates tool; never share code between them).
 class Draft(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 

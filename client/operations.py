@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from . import render, turn
 from .actions import Downloaded, Op, ProgressCallback
@@ -51,6 +51,22 @@ FALLBACK_MIME = "application/octet-stream"
 
 def mime_type(filename: str) -> str:
     return MIME_TYPES.get(PurePath(filename).suffix.lower().lstrip("."), FALLBACK_MIME)
+
+
+# The keyword options of `export` and `generate`, which the drivers hand on unchanged.
+class ExportCallbacks(TypedDict, total=False):
+    on_status: StatusCallback | None
+    on_progress: ProgressCallback | None
+
+
+class ExportOptions(ExportCallbacks, total=False):
+    draft: dict[str, Any] | None
+    output: dict[str, Any] | None
+
+
+class GenerateOptions(ExportCallbacks, total=False):
+    language: str | None
+    new_session: bool
 
 
 class Operations(Core):
@@ -116,23 +132,8 @@ class Operations(Core):
         written, _ = yield from render.download(self, status, Path(path), on_progress)
         return written
 
-    def export(
-        self,
-        path: str | Path,
-        *,
-        draft: dict[str, Any] | None = None,
-        output: dict[str, Any] | None = None,
-        on_status: StatusCallback | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Op[ExportResult]:
-        return render.export(
-            self,
-            Path(path),
-            draft=draft,
-            output=output,
-            on_status=on_status,
-            on_progress=on_progress,
-        )
+    def export(self, path: str | Path, **options: Unpack[ExportOptions]) -> Op[ExportResult]:
+        return render.export(self, Path(path), **options)
 
     def claim_link(self) -> Op[str]:
         """POST /api/auth/claim-token → `$WEB/workspace/claim?ct=<claim_token>`."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from nemo_protocol.secrets import mask
 
+from .core import Core
+
 
 @dataclass
 class SavedState:
@@ -21,6 +23,11 @@ class SavedState:
     session_id: str | None = None
     task_id: str | None = None
     language: str | None = None
+
+    @classmethod
+    def of(cls, core: Core) -> SavedState:
+        """What a client learned: each field from the core's attribute of the same name."""
+        return cls(**{f.name: getattr(core, f.name) for f in fields(cls)})
 
     def __repr__(self) -> str:
         return (

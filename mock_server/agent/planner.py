@@ -347,6 +347,7 @@ class Planner:
         volume = gen.volume or (memory.get("volume") if keep else None) or drafts.DEFAULT_BGM_VOLUME
         with_title = gen.text if not keep else memory.get("text", True)
         title = gen.title or (memory.get("title") if keep else None) or title_from(prompt)
+        # (a keyword list like MediaFile(...) above: alike in shape only, nothing to share)
         self.plan.memory.update(
             prompt=prompt,
             seconds=seconds,
