@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,32 @@ def _resolve(src: str) -> Path | None:
     return MEDIA / name if name else None
 
 
+# How each source is synthesized: the synth function and its arguments.
+_SYNTH: dict[str, tuple[str, dict[str, Any]]] = {
+    "v": (
+        "make_clip",
+        {
+            "prompt": "a sunset over the sea",
+            "seed": 1,
+            "width": 1080,
+            "height": 1920,
+            "seconds": 10,
+        },
+    ),
+    "h": (
+        "make_clip",
+        {
+            "prompt": "city timelapse at night",
+            "seed": 2,
+            "width": 1920,
+            "height": 1080,
+            "seconds": 30,
+        },
+    ),
+    "b": ("make_bgm", {"seed": 3, "seconds": 30}),
+}
+
+
 def prepare() -> dict[str, Any]:
     """Generate the sources (cached in .work/render-media, keyed by synth.py's source)."""
     from mock_server.media import synth
@@ -77,29 +105,10 @@ def prepare() -> dict[str, Any]:
         return {"cached": True}
     MEDIA.mkdir(parents=True, exist_ok=True)
     took: dict[str, Any] = {"cached": False}
-    started = time.perf_counter()
-    synth.make_clip(
-        MEDIA / SOURCES["v"],
-        prompt="a sunset over the sea",
-        seed=1,
-        width=1080,
-        height=1920,
-        seconds=10,
-    )
-    took["synth_clip_1080x1920_10s_s"] = round(time.perf_counter() - started, 2)
-    started = time.perf_counter()
-    synth.make_clip(
-        MEDIA / SOURCES["h"],
-        prompt="city timelapse at night",
-        seed=2,
-        width=1920,
-        height=1080,
-        seconds=30,
-    )
-    took["synth_clip_1920x1080_30s_s"] = round(time.perf_counter() - started, 2)
-    started = time.perf_counter()
-    synth.make_bgm(MEDIA / SOURCES["b"], seed=3, seconds=30)
-    took["synth_bgm_30s_s"] = round(time.perf_counter() - started, 2)
+    for src, (maker, kwargs) in _SYNTH.items():
+        started = time.perf_counter()
+        getattr(synth, maker)(MEDIA / SOURCES[src], **kwargs)
+        took[f"synth_{Path(SOURCES[src]).stem}_s"] = round(time.perf_counter() - started, 2)
     for old in MEDIA.glob("sources-*"):
         old.unlink()
     stamp.touch()
@@ -119,16 +128,75 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class _ThreadCpu:
+    """CPU seconds of this process's threads by role, sampled from /proc every 20 ms while
+    a render runs (a thread that ends between two samples loses at most that much): the
+    renderer's named worker threads, the main thread (x264 calls, muxing) and x264's own
+    unnamed threads. `own_s` is the sampler's own CPU, to take out of the process's."""
+
+    ROLES = {"render-compose": "decode_composite", "render-audio": "audio", "MainThread": "main"}
+
+    def __init__(self) -> None:
+        self._cpu: dict[int, float] = {}
+        self._names: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="bench-sampler", daemon=True)
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self.own_s = 0.0
+
+    def _sample(self) -> None:
+        for t in threading.enumerate():
+            if t.native_id is not None:
+                self._names.setdefault(t.native_id, t.name)
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+            except OSError:  # the thread ended meanwhile
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            self._cpu[int(tid)] = (int(fields[11]) + int(fields[12])) / self._tick
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.02):
+            self._sample()
+        self.own_s = time.thread_time()
+
+    def __enter__(self) -> _ThreadCpu:
+        self._sample()
+        self._base = dict(self._cpu)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def by_role(self) -> dict[str, float]:
+        roles: dict[str, float] = {}
+        for tid, cpu in self._cpu.items():
+            name = self._names.get(tid, "")
+            if name == "bench-sampler":
+                continue
+            role = self.ROLES.get(name, "x264_threads")
+            roles[role] = roles.get(role, 0.0) + cpu - self._base.get(tid, 0.0)
+        return {role: round(cpu, 2) for role, cpu in sorted(roles.items())}
+
+
 def worker_render(name: str) -> dict[str, Any]:
     from mock_server.media.render import render_draft
 
     out = WORK / f"render-{name}.mp4"
-    cpu, started = _cpu_s(), time.perf_counter()
-    info = render_draft(DRAFTS[name], out, resolve=_resolve, fps=FPS)
-    wall = time.perf_counter() - started
+    with _ThreadCpu() as threads:
+        cpu, started = _cpu_s(), time.perf_counter()
+        info = render_draft(DRAFTS[name], out, resolve=_resolve, fps=FPS)
+        wall = time.perf_counter() - started
+        cpu = _cpu_s() - cpu
+    cpu -= threads.own_s
     return {
         "wall_s": round(wall, 3),
-        "cpu_s": round(_cpu_s() - cpu, 3),
+        "cpu_s": round(cpu, 3),
+        "cpu_by_thread_s": threads.by_role(),
         "video_s": info.duration,
         "size": f"{info.width}x{info.height}",
         "bytes": info.size,
@@ -137,11 +205,13 @@ def worker_render(name: str) -> dict[str, Any]:
 
 
 def worker_floor(name: str) -> dict[str, Any]:
+    """The encoder floor, and what the render does besides encoding, each measured alone."""
     import av
 
     from mock_server.draft import Draft
     from mock_server.media.frames import Yuv420
     from mock_server.media.render import encode as enc
+    from mock_server.media.render.audio import SAMPLE_RATE, audio_feeds, mix_block
     from mock_server.media.render.text import TextLayers
     from mock_server.media.render.timeline import canvas_size
     from mock_server.media.render.video import Compositor, video_layers
@@ -156,13 +226,23 @@ def worker_floor(name: str) -> dict[str, Any]:
         canvas,
         ring=enc.PREFETCH + 2,
     )
-    frames = []
+    frames, composed_cpu = [], 0.0  # the copies' page faults are not the renderer's work
     for i in range(n_frames):
         copy = Yuv420.new(*canvas)
-        copy.copy_from(compositor.picture(i))
+        at = time.thread_time()
+        picture = compositor.picture(i)
+        composed_cpu += time.thread_time() - at
+        copy.copy_from(picture)
         frames.append(copy)
     compositor.close()
     built = time.perf_counter() - started
+
+    cpu = _cpu_s()
+    n_samples = round(n_frames * SAMPLE_RATE / FPS)
+    feeds = audio_feeds(draft, _resolve, n_samples)
+    starts = range(0, n_samples, enc.AUDIO_CHUNK)
+    blocks = [mix_block(feeds, a, min(n_samples, a + enc.AUDIO_CHUNK)) for a in starts]
+    mixed_cpu = _cpu_s() - cpu
 
     out = WORK / f"floor-{name}.mp4"
     cpu, started = _cpu_s(), time.perf_counter()
@@ -171,12 +251,27 @@ def worker_floor(name: str) -> dict[str, Any]:
         for i, picture in enumerate(frames):
             container.mux(enc.encode_frame(stream, picture, i, FPS))
         container.mux(stream.encode(None))
-    wall = time.perf_counter() - started
+    wall, floor_cpu = time.perf_counter() - started, _cpu_s() - cpu
+
+    # The AAC encode of the very samples the render mixes: encoder work the output's
+    # audio track needs, outside the (video) floor.
+    cpu = _cpu_s()
+    with av.open(str(WORK / f"floor-{name}.m4a"), "w", format="mp4") as container:
+        astream = enc.add_audio_stream(container)
+        for a, block in zip(starts, blocks, strict=True):
+            container.mux(astream.encode(enc.audio_frame(block, a)))
+        container.mux(astream.encode(None))
+    aac_cpu = _cpu_s() - cpu
     return {
         "wall_s": round(wall, 3),
-        "cpu_s": round(_cpu_s() - cpu, 3),
+        "cpu_s": round(floor_cpu, 3),
         "frames": n_frames,
         "frames_built_s": round(built, 2),
+        "alone_cpu_s": {
+            "decode_composite": round(composed_cpu, 3),
+            "audio_mix": round(mixed_cpu, 3),
+            "aac_encode": round(aac_cpu, 3),
+        },
         "peak_rss_mb": _peak_rss_mb(),
     }
 
@@ -246,6 +341,11 @@ def _spawn(kind: str, name: str) -> dict[str, Any]:
     return result
 
 
+def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Per key, the median over runs."""
+    return {key: median([run.get(key, 0.0) for run in runs]) or 0.0 for key in runs[0]}
+
+
 def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
     reps = reps or {"title_card": 5, "three_track": 3}
     out: dict[str, Any] = {"fps": FPS, "sources": prepare(), "drafts": {}}
@@ -274,13 +374,22 @@ def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
                 / (median([f["cpu_s"] for f in floors]) or 1.0),
                 2,
             ),
+            "render_cpu_by_thread_s": _medians([r["cpu_by_thread_s"] for r in renders]),
+            "alone_cpu_s": _medians([f["alone_cpu_s"] for f in floors]),
             "render_peak_rss_mb": max(r["peak_rss_mb"] for r in renders),
             "floor_peak_rss_mb": max(f["peak_rss_mb"] for f in floors),
             "bytes": renders[0]["bytes"],
         }
-        log(
-            f"render {name}: {out['drafts'][name]['render_wall_s']} vs floor {out['drafts'][name]['floor_wall_s']}"
+        drafted = out["drafts"][name]
+        # Encoder work the output needs: the video floor plus the AAC encode of its audio.
+        drafted["av_floor_cpu_s"] = round(
+            drafted["floor_cpu_s"] + drafted["alone_cpu_s"]["aac_encode"], 3
         )
+        drafted["cpu_ratio_av"] = round(drafted["render_cpu_s"] / drafted["av_floor_cpu_s"], 2)
+        log(f"render {name}: {drafted['render_wall_s']} vs floor {drafted['floor_wall_s']}")
+    from mock_server.media.render import encode
+
+    out["encoder"] = {"threads": encode.ENCODER_THREADS, **encode.VIDEO_OPTIONS}
     out["encoders"] = _spawn("encoders", "title_card")
     return out
 

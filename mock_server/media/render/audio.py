@@ -27,8 +27,8 @@ _EDGE_FADE = SAMPLE_RATE // 100
 
 class AudioFeed:
     """One segment's audio: `read(n)` returns its next n timeline samples (48 kHz stereo
-    float32, gain and fades applied; zeros past the source's end). The source is opened
-    on the first read and closed after the last."""
+    float32, planar (2, n), gain and fades applied; zeros past the source's end). The
+    source is opened on the first read and closed after the last."""
 
     def __init__(self, seg: Segment, path: Path, at: int, want: int, gain: float) -> None:
         self.seg, self.path, self.at, self.want, self.gain = seg, path, at, want, gain
@@ -41,7 +41,10 @@ class AudioFeed:
             self.fade_in = self.fade_out = max(1, min(_EDGE_FADE, want // 2))
         self._pos = 0  # timeline samples handed out so far
         self._taken = 0  # source samples consumed so far
-        self._buf: F32 = np.zeros((0, 2), np.float32)
+        # Decoded samples not handed out yet: planar chunks, joined only when read, so
+        # a block costs one copy however many codec frames it spans.
+        self._chunks: list[F32] = []
+        self._buffered = 0
         self._container: av.container.InputContainer | None = None
         self._frames: Iterator[av.AudioFrame] | None = None
         self._resampler: av.AudioResampler | None = None
@@ -62,22 +65,28 @@ class AudioFeed:
         start = self.seg.so / 1000
         if start > 0.5:
             container.seek(int((start + self._origin) / tb), stream=stream)
-        self._resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
+        # Planar float at 48 kHz stereo, the AAC encoder's input: a source already in that
+        # format (the fake's own BGM and clips) passes through without a conversion.
+        self._resampler = av.AudioResampler(format="fltp", layout="stereo", rate=SAMPLE_RATE)
         self._frames = container.decode(stream)
+
+    def _push(self, chunk: F32) -> None:
+        if chunk.shape[1]:
+            self._chunks.append(chunk)
+            self._buffered += chunk.shape[1]
 
     def _append(self, frames: list[av.AudioFrame]) -> None:
         for out in frames:
-            chunk = out.to_ndarray().reshape(-1, 2).astype(np.float32, copy=False)
+            chunk = out.to_ndarray().astype(np.float32, copy=False)
             if self._skip:
-                dropped = min(self._skip, len(chunk))
-                chunk, self._skip = chunk[dropped:], self._skip - dropped
-            if len(chunk):
-                self._buf = np.concatenate([self._buf, chunk])
+                dropped = min(self._skip, chunk.shape[1])
+                chunk, self._skip = chunk[:, dropped:], self._skip - dropped
+            self._push(chunk)
 
     def _fill(self, n: int) -> None:
         if self._frames is None and not self._done:
             self._open()
-        while len(self._buf) < n and not self._done:
+        while self._buffered < n and not self._done:
             assert self._frames is not None and self._resampler is not None
             frame = next(self._frames, None)
             if frame is None:
@@ -89,7 +98,7 @@ class AudioFeed:
                 offset = round((self.seg.so / 1000 - first_at) * SAMPLE_RATE)
                 self._skip = max(0, offset)
                 if offset < 0:  # the stream starts after the offset: silence first
-                    self._buf = np.zeros((-offset, 2), np.float32)
+                    self._push(np.zeros((2, -offset), np.float32))
             self._append(self._resampler.resample(frame))
 
     def _take(self, n: int) -> F32:
@@ -99,9 +108,18 @@ class AudioFeed:
             log.warning("render: cannot decode audio of %r (%s); silence", self.seg.src, exc)
             self.close()
             self._done = True
-        data, self._buf = self._buf[:n], self._buf[n:]
-        if len(data) < n:
-            data = np.concatenate([data, np.zeros((n - len(data), 2), np.float32)])
+        data = np.zeros((2, n), np.float32)
+        filled = 0
+        while filled < n and self._chunks:
+            chunk = self._chunks[0]
+            used = min(n - filled, chunk.shape[1])
+            data[:, filled : filled + used] = chunk[:, :used]
+            filled += used
+            if used == chunk.shape[1]:
+                self._chunks.pop(0)
+            else:
+                self._chunks[0] = chunk[:, used:]
+        self._buffered -= filled
         return data
 
     def read(self, n: int) -> F32:
@@ -111,23 +129,26 @@ class AudioFeed:
             upto = round((self._pos + n) * self.speed)
             raw = self._take(max(1, upto - self._taken))
             at = np.arange(self._pos, self._pos + n, dtype=np.float64) * self.speed - self._taken
-            idx = np.arange(len(raw), dtype=np.float64)
-            data = np.stack([np.interp(at, idx, raw[:, c]) for c in (0, 1)], axis=1)
-            data = data.astype(np.float32)
+            idx = np.arange(raw.shape[1], dtype=np.float64)
+            data = np.stack([np.interp(at, idx, raw[c]) for c in (0, 1)]).astype(np.float32)
             self._taken = upto
-        k = np.arange(self._pos, self._pos + n, dtype=np.float32)
+        start, self._pos = self._pos, self._pos + n
+        if start >= self.fade_in and start + n <= self.want - self.fade_out:
+            data *= np.float32(self.gain)  # the body of the segment: no fade to compute
+            return data
+        k = np.arange(start, start + n, dtype=np.float32)
         envelope = np.minimum(
             1.0, np.minimum((k + 1) / self.fade_in, (self.want - k) / self.fade_out)
         )
-        self._pos += n
-        return (data * (self.gain * envelope)[:, None]).astype(np.float32, copy=False)
+        data *= (self.gain * envelope).astype(np.float32)
+        return data
 
     def close(self) -> None:
         if self._container is not None:
             self._container.close()
         self._container = self._frames = self._resampler = None
         self._done = True
-        self._buf = np.zeros((0, 2), np.float32)
+        self._chunks, self._buffered = [], 0
 
 
 def audio_feeds(
@@ -156,12 +177,12 @@ def audio_feeds(
 
 def mix_block(feeds: list[AudioFeed], a: int, b: int) -> F32:
     """Timeline samples [a, b) as planar (2, n) float32, clipped to [-1, 1]."""
-    mix = np.zeros((b - a, 2), np.float32)
+    mix = np.zeros((2, b - a), np.float32)
     for feed in feeds:
         lo, hi = max(a, feed.at), min(b, feed.end)
         if hi > lo:
-            mix[lo - a : hi - a] += feed.read(hi - lo)
+            mix[:, lo - a : hi - a] += feed.read(hi - lo)
             if feed.end <= b:
                 feed.close()
     np.clip(mix, -1.0, 1.0, out=mix)
-    return np.ascontiguousarray(mix.T)
+    return mix

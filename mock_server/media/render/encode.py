@@ -4,6 +4,10 @@ AAC-encoded on another, while the calling thread feeds x264 and muxes.
 PyAV, numpy and x264 release the GIL, so on two cores that work overlaps the encoder's
 own threads instead of running between its calls. Audio blocks are cut and muxed in the
 same order as they would be inline, so the file is the same byte for byte.
+
+A render therefore keeps about two cores busy by itself (the calling thread, these two
+workers, x264's `ENCODER_THREADS`, one decoder thread per open clip): a scheduler running
+renders side by side on 2 cores gains no throughput from more than one at a time.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ import av
 import av.container
 from av.video.frame import PictureType
 
-from mock_server.media.frames import Yuv420
+from mock_server.media.frames import F32, Yuv420
 from mock_server.media.render.audio import SAMPLE_RATE, AudioFeed, mix_block
 from mock_server.media.render.video import Compositor
 
-# x264 `ultrafast` at CRF 23 with 2 threads: measured in benchmarks/render_bench.py
-# (`--presets`); a fixed thread count keeps the output deterministic.
-ENCODER_THREADS = 2
+# x264 `ultrafast` at CRF 23 with 3 frame threads (x264's own rule, 1.5 per core, on the
+# 2-core reference machine): in benchmarks/render_bench.py's encoder table the same CPU as
+# 2 threads and less wall time when other processes share the cores. `superfast` costs
+# twice the CPU. A fixed thread count keeps the output deterministic.
+ENCODER_THREADS = 3
 VIDEO_OPTIONS = {"preset": "ultrafast", "crf": "23"}
 AUDIO_BIT_RATE = 128_000
 # FFmpeg's AAC encoder with its "fast" coder: half the CPU of the default "twoloop" on
@@ -49,6 +55,23 @@ def add_video_stream(
     return stream
 
 
+def add_audio_stream(container: av.container.OutputContainer) -> av.AudioStream:
+    """The AAC stream every render (and the benchmark's audio floor) writes."""
+    stream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
+    stream.bit_rate = AUDIO_BIT_RATE
+    stream.options = dict(AUDIO_OPTIONS)
+    return stream
+
+
+def audio_frame(block: F32, pos: int) -> av.AudioFrame:
+    """Planar (2, n) float32 samples starting at timeline sample `pos`, for the encoder."""
+    frame = av.AudioFrame.from_ndarray(block, format="fltp", layout="stereo")
+    frame.sample_rate = SAMPLE_RATE
+    frame.pts = pos
+    frame.time_base = Fraction(1, SAMPLE_RATE)
+    return frame
+
+
 def encode_frame(stream: av.VideoStream, picture: Yuv420, i: int, fps: int) -> list[av.Packet]:
     frame = picture.to_frame()
     frame.pict_type = PictureType.NONE  # decoded frames carry theirs: x264 would obey
@@ -71,9 +94,7 @@ def run_pipeline(
         str(path), "w", format=container_format, options={"movflags": "+faststart"}
     ) as container:
         vstream = add_video_stream(container, canvas, fps)
-        astream = container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
-        astream.bit_rate = AUDIO_BIT_RATE
-        astream.options = dict(AUDIO_OPTIONS)
+        astream = add_audio_stream(container)
         # Audio is muxed about level with video, so the muxer interleaves with little
         # buffering: after video frame i, the audio blocks starting before marks[i].
         marks = [min(n_samples, round((i + 1) * SAMPLE_RATE / fps)) for i in range(n_frames)]
@@ -144,12 +165,7 @@ class _AudioTrack(_Worker):
         pos = 0
         while pos < self._n_samples:
             stop = min(self._n_samples, pos + AUDIO_CHUNK)
-            frame = av.AudioFrame.from_ndarray(
-                mix_block(self._feeds, pos, stop), format="fltp", layout="stereo"
-            )
-            frame.sample_rate = SAMPLE_RATE
-            frame.pts = pos
-            frame.time_base = Fraction(1, SAMPLE_RATE)
+            frame = audio_frame(mix_block(self._feeds, pos, stop), pos)
             if not self._put((stop, self._stream.encode(frame))):
                 return
             pos = stop
