@@ -71,6 +71,7 @@ class FlowTiming:
     job_s: float = 0.0  # waiting for the render job (synthesis + encode)
     cpu_s: float = 0.0  # the calling thread's CPU time (the job's threads excluded)
     exchanges: list[Exchange] = field(default_factory=list)
+    request_cpu_s: list[float] = field(default_factory=list)  # per request, in order
 
 
 class ClockDriver:
@@ -106,7 +107,9 @@ class ClockDriver:
 
 
 def _record(
-    out: list[Exchange], response: httpx.Response, chunks: list[bytes] | None = None
+    out: list[Exchange],
+    response: httpx.Response,
+    chunks: list[bytes] | None = None,
 ) -> httpx.Response:
     headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
     out.append(
@@ -138,9 +141,17 @@ def seeds_flow(
     timing = FlowTiming()
     ex = timing.exchanges
     started, cpu = time.perf_counter(), time.thread_time()
+    last = [cpu]
+
+    def lap() -> None:  # the calling thread's CPU for the request just recorded
+        now = time.thread_time()
+        timing.request_cpu_s.append(now - last[0])
+        last[0] = now
+
     token = _record(
         ex, client.post("/api/auth/anonymous-token", headers={"X-Client-Id": client_id})
     ).json()["data"]["token"]
+    lap()
     auth = {"Authorization": f"Bearer {token}"}
     session = _record(
         ex,
@@ -150,6 +161,7 @@ def seeds_flow(
             json={"task_name": "project", "language": "en"},
         ),
     ).json()["data"]["session_id"]
+    lap()
     run = {
         "app_name": "nemo_agent",
         "user_id": "me",
@@ -160,11 +172,14 @@ def seeds_flow(
     with ClockDriver(fake) if fake is not None and drive_clock else contextlib.nullcontext():
         r, chunks = _streamed(client, "POST", "/run_sse", headers=headers, json=run)
     _record(ex, r, chunks)
+    lap()
     state = _record(ex, client.get(f"/api/state/nemo_agent/me/{session}/latest", headers=auth))
+    lap()
     draft = state.json()["data"]["state"]["draft"]
     render_id = "render_1767225600000"  # fixed: the fake is reset between flows
     export = {"id": render_id, "sessionId": session, "draft": draft, "output": {"format": "mp4"}}
     _record(ex, client.post("/api/render/proxy/lambda", headers={**auth, **SKILL}, json=export))
+    lap()
     if fake is not None:
         waited = time.perf_counter()
         with fake.service.lock:
@@ -175,13 +190,16 @@ def seeds_flow(
             job.result(timeout=300)
         timing.job_s = time.perf_counter() - waited
         fake.advance(60)
+        last[0] = time.thread_time()  # the bench's own waiting is no request's
     polled = _record(ex, client.get(f"/api/render/proxy/lambda/{render_id}", headers=auth))
     if polled.json()["data"]["status"] != "completed":
         raise RuntimeError(f"render not completed: {polled.text}")
+    lap()
     video, chunks = _streamed(
         client, "GET", f"/api/render/proxy/{render_id}/download", headers=auth
     )
     _record(ex, video, chunks)
+    lap()
     if b"ftyp" not in chunks[0][:16]:
         raise RuntimeError("the download is not an MP4")
     timing.total_s = time.perf_counter() - started
@@ -357,6 +375,14 @@ def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, 
         "single_call": single_calls(),
         "in_app_ms": {
             name: _median_ms([run[k] for run in in_app if k < len(run)])
+            for k, name in enumerate(names)
+        },
+        # the calling thread's CPU per request, client included (the floor's beside it)
+        "request_cpu_ms": {
+            name: {
+                "fake": _median_ms([t.request_cpu_s[k] for t in timings]),
+                "floor": _median_ms([t.request_cpu_s[k] for t in floor_runs]),
+            }
             for k, name in enumerate(names)
         },
     }

@@ -381,16 +381,15 @@ def _bounds(p: dict[str, Any] | None) -> list[str]:
         "",
         "One Python process serves everything (its state lives in it), on one core, while "
         "WireMock's JVM spreads over both (wrk takes its share of the same two cores). Per "
-        "request the fake pays uvicorn's HTTP layer (httptools parsing; the head and the body "
-        "go out in two `transport.write` calls, so two send() syscalls per response — "
-        "`RequestResponseCycle.send` above), the Starlette/FastAPI middleware stack and router, "
-        "the stdlib JSON encoding of the body, and the journal (its request fields are kept "
-        "raw and masked when read; FastAPI's per-request OpenTelemetry check is off). Next "
-        "steps, largest first: one write per response (a leaner HTTP server or protocol under "
-        "the same ASGI app, or a raw ASGI fast path for the two GETs); encode a session's "
-        "state once per change instead of per request (the state body is 1.7 KB of stdlib "
-        "JSON per request), or a faster encoder with byte-identical output; drop the FastAPI "
-        "middleware the fake does not use. Past that the bound is one CPython core per "
+        "request the fake pays uvicorn's HTTP layer (httptools parsing; the connection's "
+        "writes in one event-loop turn leave in one send(), so a whole response is one "
+        "syscall — `CoalescingTransport.flush` above is that send), the Starlette/FastAPI "
+        "middleware stack and router, the JSON encoding of the body (orjson, byte-identical "
+        "to the stdlib's compact JSON: `mock_server.compact_json`), and the journal (its "
+        "request fields are kept raw and masked when read; FastAPI's per-request "
+        "OpenTelemetry check is off). Next steps, largest first: a raw ASGI fast path for "
+        "the hot GETs (past the FastAPI/Starlette layers), the state body kept per state "
+        "version, and a cheaper journal entry. Past that the bound is one CPython core per "
         "process, and the fake's state cannot be split across worker processes without "
         "changing what it is.",
         "",
@@ -573,8 +572,31 @@ def _inprocess(i: dict[str, Any] | None) -> list[str]:
                 for name, c in single.items()
             ],
         )
-    lines += ["Time inside the app per request (the journal's `duration_ms`, median):", ""]
-    lines += _table(["request", "ms"], [[k, _f(v, 3)] for k, v in i["in_app_ms"].items()])
+    cpu = i.get("request_cpu_ms") or {}
+    if cpu:
+        lines += [
+            "Per request: time inside the app (the journal's `duration_ms`, wall) and the "
+            "calling thread's CPU for the whole request, client included, beside the respx "
+            "floor's (medians):",
+            "",
+        ]
+        lines += _table(
+            ["request", "in app ms", "CPU ms", "respx CPU ms", "÷ CPU"],
+            [
+                [
+                    k,
+                    _f(v, 3),
+                    _f(cpu[k]["fake"], 3),
+                    _f(cpu[k]["floor"], 3),
+                    _x(round(cpu[k]["fake"] / cpu[k]["floor"], 2)) if cpu[k]["floor"] else "",
+                ]
+                for k, v in i["in_app_ms"].items()
+                if k in cpu
+            ],
+        )
+    else:
+        lines += ["Time inside the app per request (the journal's `duration_ms`, median):", ""]
+        lines += _table(["request", "ms"], [[k, _f(v, 3)] for k, v in i["in_app_ms"].items()])
     in_app = i["in_app_ms"]
     export = next((v for k, v in in_app.items() if k.endswith("lambda")), 0.0)
     download = next((v for k, v in in_app.items() if k.endswith("download")), 0.0)
@@ -584,12 +606,18 @@ def _inprocess(i: dict[str, Any] | None) -> list[str]:
         "How the transport works now: a sync caller runs the app on its own thread's event "
         "loop (no hand-off to a loop thread), a response finished by the time its head "
         "arrives is returned whole, and the manual clock is jumped by the fixture's "
-        "`DeadlineTracker` when the reader waits. What is left in the app: "
-        f"the export ({export:.2f} ms) computes the render key and starts the render job's "
-        "thread pools (synthesis, orchestration, encoding; new pools per `Fake`, so per "
-        f"flow here); `/run_sse` ({sse:.2f} ms) plans the agent turn and sends its "
-        f"{i['sse_chunks']} frames, jumping the clock between them; the download "
-        f"({download:.2f} ms) sends the MP4 in 64 KiB chunks (read on the loop, no thread "
+        "`DeadlineTracker` as soon as the loop has nothing ready to run (no spinning). The "
+        "render job's threads are shared by every `Fake` of the process, started on first "
+        "use (`mock_server.pools`): the export only queues the synthesis and a callback "
+        "queues the encode. What is left in the app: "
+        f"the export ({export:.2f} ms) validates the draft, computes the render key and "
+        "queues the job (its synthesis threads then compete with the rest of the request "
+        "for the GIL); "
+        f"`/run_sse` ({sse:.2f} ms, the reader's time between frames included) plans the "
+        f"agent turn and sends its {i['sse_chunks']} frames, one clock jump and one "
+        "event-loop run per frame, through Starlette's streaming response (a task group "
+        f"listening for disconnects); the download ({download:.2f} ms) sends the MP4 in "
+        "64 KiB chunks (read on the loop, no thread "
         f"hops); the other four requests take {rest:.2f} ms together.",
         "",
     ]

@@ -8,24 +8,22 @@ synthesizes it here, once, off the event loop.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from mock_server.domain.model import MediaFile
 from mock_server.domain.store import Store
+from mock_server.pools import SYNTHESIS
 
 SANDBOX_PREFIX = "/mnt/userdata/"
 
 
 class Assets:
-    def __init__(self, store: Store, workers: int = 2, max_side: int | None = None) -> None:
+    def __init__(self, store: Store, max_side: int | None = None) -> None:
         self.store = store
         self.max_side = max_side
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(1, workers), thread_name_prefix="nemo-synth"
-        )
         self._jobs: dict[str, Future[Path]] = {}
         self._lock = threading.Lock()
 
@@ -39,7 +37,7 @@ class Assets:
                 job = Future()
                 job.set_result(media.path)
             elif media.recipe is not None and media.path is not None:
-                job = self._pool.submit(_synthesize, media.recipe, media.path, self.max_side)
+                job = SYNTHESIS.submit(_synthesize, media.recipe, media.path, self.max_side)
                 job.add_done_callback(lambda done: _record_size(media, done))
             else:
                 job = Future()
@@ -91,7 +89,11 @@ class Assets:
         ]
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Cancel this store's syntheses still queued on the shared pool."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.cancel()
 
 
 def capped(width: int, height: int, max_side: int | None) -> tuple[int, int]:

@@ -77,7 +77,11 @@ class Clock:
     def _wake_all(self) -> None:
         with self._lock:
             waiters = list(self._waiters)
+        here = asyncio._get_running_loop()
         for loop, event in waiters:
+            if loop is here:  # this thread's own loop: no wake-up through its self-pipe
+                event.set()
+                continue
             try:
                 loop.call_soon_threadsafe(event.set)
             except RuntimeError:  # loop closed: its sleeper is gone

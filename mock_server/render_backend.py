@@ -1,17 +1,22 @@
 """Wires the domain's render jobs to real encoding: sources resolved (generated media
 synthesized first), then mock_server.media renders off the event loop. Identical
-(draft, output, canvas) renders are encoded once and share one file."""
+(draft, output, canvas) renders are encoded once and share one file.
+
+The export request only queues work on the process's shared pools (mock_server.pools):
+the encode is submitted by a callback when the last source is ready, so no thread waits
+for the synthesis."""
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mock_server.assets import Assets, capped
 from mock_server.domain.model import Render
 from mock_server.media.workers import RenderWorkers, render_key
+from mock_server.pools import ENCODING, chain, when_all
 
 if TYPE_CHECKING:
     from mock_server.media.render import RenderInfo
@@ -25,10 +30,7 @@ class MediaRenderBackend:
         self.max_side = max_side
         self.out_dir = out_dir
         # threads: PyAV and numpy release the GIL while encoding, and no pool start-up
-        self.workers = RenderWorkers(max_workers=workers, kind="thread")
-        self._orchestrator = ThreadPoolExecutor(
-            max_workers=max(1, workers), thread_name_prefix="nemo-render"
-        )
+        self.workers = RenderWorkers(max_workers=workers, kind="thread", pool=ENCODING)
         self._jobs: dict[str, Future[RenderInfo]] = {}
         self._lock = threading.Lock()
 
@@ -46,18 +48,28 @@ class MediaRenderBackend:
         fmt = str(render.output.get("format", "mp4"))
         key, out = self.output(render)
 
-        def job() -> RenderInfo:
-            assets = {}
-            for src, fut in pending.items():
-                try:
-                    assets[src] = str(fut.result(timeout=600))
-                except Exception:  # a source that cannot be made renders as black/silence
-                    continue
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            return self.workers.submit(key, render.draft, out, assets, width, height, fmt).result()
+        job: Future[RenderInfo] = Future()
+
+        def encode() -> None:  # every source is ready (or failed)
+            if not job.set_running_or_notify_cancel():
+                return  # forgotten before its sources were ready: never encoded
+            try:
+                assets = {
+                    src: str(fut.result())
+                    for src, fut in pending.items()
+                    # a source that cannot be made renders as black/silence
+                    if not fut.cancelled() and fut.exception() is None
+                }
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                encoded = self.workers.submit(key, render.draft, out, assets, width, height, fmt)
+            except BaseException as exc:  # e.g. the fake closed meanwhile
+                job.set_exception(exc)
+                return
+            chain(encoded, job)
 
         with self._lock:
-            self._jobs[render.render_id] = self._orchestrator.submit(job)
+            self._jobs[render.render_id] = job
+        when_all(list(pending.values()), encode)
 
     def _canvas(self, render: Render) -> tuple[int | None, int | None]:
         """The draft's own size (m.width/height), else the session's canvas; capped."""
@@ -95,5 +107,8 @@ class MediaRenderBackend:
             job.cancel()  # a queued job never starts; a running one finishes unused
 
     def close(self) -> None:
-        self._orchestrator.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:  # waiting for sources: never encoded
+            job.cancel()
         self.workers.shutdown(wait=False, cancel_futures=True)

@@ -17,7 +17,18 @@ def derive(seed: int, *keys: object) -> random.Random:
 
 
 def token_chars(rng: random.Random, n: int, alphabet: str = _URLSAFE) -> str:
-    return "".join(rng.choice(alphabet) for _ in range(n))
+    """`n` times `rng.choice(alphabet)`, the same draws made without choice()'s per-call
+    overhead (ids and tokens are minted on every request that creates something)."""
+    if type(rng) is not random.Random:  # a subclass may draw differently
+        return "".join(rng.choice(alphabet) for _ in range(n))
+    size = len(alphabet)
+    bits, width = rng.getrandbits, size.bit_length()  # what Random._randbelow does
+    out: list[str] = []
+    while len(out) < n:
+        drawn = bits(width)
+        if drawn < size:
+            out.append(alphabet[drawn])
+    return "".join(out)
 
 
 def alnum(rng: random.Random, n: int) -> str:
@@ -25,7 +36,7 @@ def alnum(rng: random.Random, n: int) -> str:
 
 
 def hex_id(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+    return token_chars(rng, n, "0123456789abcdef")
 
 
 def uuid4(rng: random.Random) -> str:
@@ -34,4 +45,4 @@ def uuid4(rng: random.Random) -> str:
 
 
 def digits(rng: random.Random, n: int) -> str:
-    return str(rng.randint(1, 9)) + "".join(rng.choice(string.digits) for _ in range(n - 1))
+    return str(rng.randint(1, 9)) + token_chars(rng, n - 1, string.digits)

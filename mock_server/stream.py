@@ -38,6 +38,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server import compact_json
 from mock_server.agent import AGENT_NAME, Step, TurnPlan, start_turn
 from mock_server.clock import Clock
 from mock_server.domain.model import Account, Session
@@ -111,11 +112,11 @@ def error_frame(message: str) -> bytes:
 
 def dumps(payload: dict[str, Any]) -> str:
     """Compact JSON, UTF-8 as is: the bytes pydantic's model_dump_json writes."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return compact_json.dumps(payload).decode()
 
 
 def sse(payload: dict[str, Any]) -> bytes:
-    return f"data: {dumps(payload)}\n\n".encode()
+    return b"data: " + compact_json.dumps(payload) + b"\n\n"
 
 
 def frames(plan: TurnPlan, *, dialect: str = "adk", streaming: bool = False) -> list[Frame]:

@@ -15,6 +15,7 @@ from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
 from mock_server.testing.conformance import ContractChecker
+from tests.json_identity import stdlib_mismatch
 
 ATTRIBUTION = {
     "X-Skill-Source": "nemo-fake-tests",
@@ -37,8 +38,16 @@ def fake(
     }
     instance = Fake(FakeConfig(clock="manual", seed=1234, data_dir=str(tmp_path / "data"), **extra))
     instance.observers.append(nemo_contract_checker.observe)
+    mismatches: list[str] = []  # JSON not byte-identical to the stdlib's (compact_json)
+    instance.observers.append(lambda exchange: _note(mismatches, stdlib_mismatch(exchange)))
     yield instance
     instance.close()
+    assert not mismatches, mismatches
+
+
+def _note(found: list[str], mismatch: str | None) -> None:
+    if mismatch is not None:
+        found.append(mismatch)
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@ and how each domain error is rendered in the configured error-status dialect."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
 
+from mock_server.compact_json import dumps
 from mock_server.config import FakeConfig
 from mock_server.domain.errors import FakeError
 
@@ -19,10 +19,6 @@ class JSONBytes(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
-
-
-def dumps(content: Any) -> bytes:
-    return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def ok(data: Any) -> JSONBytes:

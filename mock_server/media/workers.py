@@ -10,7 +10,8 @@ first submit; call `warm_up()` to pay that cost early.
 
 `max_workers=0` renders inline in `submit` (tests); `kind="thread"` uses a thread pool
 (PyAV releases the GIL while encoding/decoding, so threads are a workable fallback where
-subprocesses are not).
+subprocesses are not); `pool=` a shared pool (`mock_server.pools`) it does not own:
+`shutdown` then cancels only its own queued jobs.
 
 Cache: `submit(key, ...)` with a key already submitted returns the *same* future, so an
 identical (draft, output settings) renders once; the result's `path` is that of the first
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # the module itself (PyAV, numpy, Pillow) is imported by the first job
     from mock_server.media.render import RenderInfo
+    from mock_server.pools import SharedPool
 
 PoolKind = Literal["process", "thread"]
 
@@ -91,6 +93,7 @@ class RenderWorkers:
         kind: PoolKind = "process",
         fps: int = 30,
         mp_context: multiprocessing.context.BaseContext | None = None,
+        pool: SharedPool | None = None,
     ) -> None:
         if max_workers < 0:
             raise ValueError(f"max_workers must be >= 0, got {max_workers}")
@@ -99,6 +102,7 @@ class RenderWorkers:
         self.fps = fps
         self._mp_context = mp_context
         self._pool: Executor | None = None
+        self._shared = pool
         self._cache: dict[str, Future[RenderInfo]] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -124,8 +128,8 @@ class RenderWorkers:
             return
         with self._lock:
             self._check_open()
-            pool = self._executor()
-        for fut in [pool.submit(_noop) for _ in range(self.max_workers)]:
+            submit = self._shared.submit if self._shared is not None else self._executor().submit
+        for fut in [submit(_noop) for _ in range(self.max_workers)]:
             fut.result()
 
     def submit(
@@ -161,6 +165,8 @@ class RenderWorkers:
         return fut
 
     def _submit_to_pool(self, args: tuple[Any, ...]) -> Future[RenderInfo]:
+        if self._shared is not None:
+            return self._shared.submit(run_render, *args)
         try:
             return self._executor().submit(run_render, *args)
         except BrokenProcessPool:
@@ -187,6 +193,9 @@ class RenderWorkers:
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
+            jobs = list(self._cache.values()) if self._shared is not None else []
+        for job in jobs:  # the shared pool lives on: only this instance's queued jobs go
+            job.cancel()
         if pool is not None:
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.clock import Clock
 
 _ATTR = "_nemo_deadline_tracker"
-YIELDS = 20  # event-loop turns given to runnable work before the clock may jump
+YIELDS = 20  # at most, event-loop turns given to runnable work before the clock may jump
 REAL_POLL = 0.0005  # real seconds to wait when the app is busy off the clock (a thread)
 
 
@@ -112,17 +112,27 @@ class DeadlineTracker:
     async def wait(self, ready: Callable[[], bool]) -> None:
         """Wait (on this event loop) until `ready()`; whenever everything runnable has
         run and `ready()` is still false, jump the clock to the next deadline."""
+        loop = asyncio.get_running_loop()
         pause = REAL_POLL
         while not ready():
             for _ in range(YIELDS):
                 await asyncio.sleep(0)
                 if ready():
                     return
+                if not _runnable(loop):
+                    break  # every callback the loop had has run: the app is parked
             if self.jump():
                 pause = REAL_POLL
             else:  # busy in real time (a thread, the encoder), or auto-advance is off
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 0.01)
+
+
+def _runnable(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the loop has callbacks ready to run (asyncio's own loops say so; for any
+    other loop, assume it has, and give it all YIELDS turns)."""
+    ready = getattr(loop, "_ready", None)
+    return True if ready is None else bool(ready)
 
 
 class ActivityProbe:

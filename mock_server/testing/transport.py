@@ -376,32 +376,25 @@ class StreamingTransport(httpx.BaseTransport):
         return self._runner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        stream: httpx.SyncByteStream
         if asyncio._get_running_loop() is not None:  # inside async code: the loop thread
-            return self._on_loop_thread(request)
-        loop = self._loops.get()
-
-        async def start() -> tuple[_AppRun, int, list[tuple[bytes, bytes]]]:
-            run = _AppRun(self.app, request, self.advancer, inline=True)
-            status, headers = await run.response_head()
-            return run, status, headers
-
-        run, status, headers = loop.run_until_complete(start())
-        whole = run.sent_whole()
-        stream = _OwnLoopBody(loop, run) if whole is None else _Sent(whole)
+            runner = self.runner
+            run, status, headers = runner.call(self._start(request, inline=False))
+            whole = run.sent_whole()
+            stream = _DualBody(runner, run) if whole is None else _Sent(whole)
+        else:
+            loop = self._loops.get()
+            run, status, headers = loop.run_until_complete(self._start(request, inline=True))
+            whole = run.sent_whole()
+            stream = _OwnLoopBody(loop, run) if whole is None else _Sent(whole)
         return httpx.Response(status, headers=headers, stream=stream, request=request)
 
-    def _on_loop_thread(self, request: httpx.Request) -> httpx.Response:
-        runner = self.runner
-
-        async def start() -> tuple[_AppRun, int, list[tuple[bytes, bytes]]]:
-            run = _AppRun(self.app, request, self.advancer)
-            status, headers = await run.response_head()
-            return run, status, headers
-
-        run, status, headers = runner.call(start())
-        whole = run.sent_whole()
-        stream = _DualBody(runner, run) if whole is None else _Sent(whole)
-        return httpx.Response(status, headers=headers, stream=stream, request=request)
+    async def _start(
+        self, request: httpx.Request, inline: bool
+    ) -> tuple[_AppRun, int, list[tuple[bytes, bytes]]]:
+        run = _AppRun(self.app, request, self.advancer, inline=inline)
+        status, headers = await run.response_head()
+        return run, status, headers
 
     def close(self) -> None:
         self._loops.close()
