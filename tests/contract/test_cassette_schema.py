@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from nemo_protocol import sse
 from tests.contract.documented import SID
 from tests.contract.schemas import assert_invalid, assert_valid, cassette_schema, event_schema
 from tests.contract.test_events_schema import ADK_DOC_STREAM
@@ -121,7 +122,7 @@ def _cassette() -> dict[str, Any]:
 def test_a_recorded_cassette_validates() -> None:
     cassette = _cassette()
     assert_valid(cassette_schema(), cassette)
-    payload = cassette["interactions"][1]["response"]["sse"][1]["raw"].removeprefix("data: ")
+    (payload,) = sse.payloads(cassette["interactions"][1]["response"]["sse"][1]["raw"])
     assert_valid(event_schema("AdkStreamPayload"), json.loads(payload))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from nemo_protocol import sse
 from tests.contract.schemas import (
     EVENTS_PATH,
     OPENAPI,
@@ -63,7 +64,7 @@ def test_embedded_example_validates(where: str, schema_ptr: str, instance: Any) 
 def test_sse_example_lines_validate_against_the_event_schema() -> None:
     media = OPENAPI["paths"]["/run_sse"]["post"]["responses"]["200"]["content"]["text/event-stream"]
     assert media["x-event-schema"] == EVENTS_PATH.name
-    payloads = [line[len("data:") :].strip() for line in media["example"].splitlines()]
+    payloads = [m.data for m in sse.messages(media["example"]) if m.comment is None]
     events = [json.loads(p) for p in payloads if p]
     assert len(events) == 3
     assert "" in payloads, "the example shows an empty-data heartbeat"

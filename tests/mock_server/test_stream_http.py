@@ -27,6 +27,7 @@ from mock_server.app import build_app
 from mock_server.config import FakeConfig
 from mock_server.fake import Fake
 from mock_server.testing import AsyncStreamingTransport
+from nemo_protocol.sse import messages as sse_messages
 
 T = TypeVar("T")
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "contracts" / "events.schema.json"
@@ -869,20 +870,9 @@ def test_camel_case_body_and_function_response_answer(tmp_path: Path) -> None:
 
 
 def own_parse(raw: bytes) -> list[str]:
-    """A tiny SSE line parser: the data of each dispatched event (comments skipped)."""
-    events: list[str] = []
-    data: list[str] = []
-    for line in raw.decode().split("\n"):
-        if line == "":
-            if data:
-                events.append("\n".join(data))
-            data = []
-        elif line.startswith(":"):
-            continue
-        elif line.startswith("data:"):
-            value = line[5:]
-            data.append(value[1:] if value.startswith(" ") else value)
-    return events
+    """The data of each dispatched event by the project's one SSE reader (comments skipped),
+    held against httpx-sse's reading of the same bytes."""
+    return [m.data for m in sse_messages(raw) if m.comment is None]
 
 
 @pytest.mark.parametrize("fmt", ["json", "empty", "comment"])
