@@ -228,9 +228,9 @@ def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_l
 
     from uvicorn.supervisors import Multiprocess
 
+    from mock_server.config import WORKER_CONFIG_ENV
     from mock_server.domain.stores import default_data_dir
     from mock_server.http.protocol import connection_options
-    from mock_server.workers import CONFIG_ENV
 
     if config.store == "memory://":
         typer.echo(
@@ -250,7 +250,9 @@ def _serve_workers(config: FakeConfig, host: str, port: int, workers: int, log_l
     )
     typer.echo(f"export NEMO_API_URL={url}")
     try:
-        os.environ[CONFIG_ENV] = config.model_dump_json()  # what each worker builds its fake from
+        os.environ[WORKER_CONFIG_ENV] = (
+            config.model_dump_json()
+        )  # what each worker builds its fake from
         uv = _uvicorn_config(
             "mock_server.workers:app",
             log_level,

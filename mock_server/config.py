@@ -12,6 +12,7 @@ way everywhere: `1,2` or `[1, 2]` for ranges and lists, `none` for an unset opti
 from __future__ import annotations
 
 import json
+import os
 import typing
 from typing import Any, Literal
 
@@ -258,3 +259,14 @@ __all__ = [
     "parse_assignment",
     "parse_text",
 ]
+
+
+# `serve --workers N`: the supervisor puts its resolved configuration here, and each
+# spawned worker (its app and its HTTP protocol) builds from it: uvicorn's factories and
+# protocol classes take no arguments.
+WORKER_CONFIG_ENV = "NEMO_FAKE_WORKER_CONFIG"
+
+
+def worker_config() -> FakeConfig:
+    """The configuration the supervisor resolved, as this worker finds it."""
+    return FakeConfig.model_validate_json(os.environ[WORKER_CONFIG_ENV])

@@ -26,7 +26,7 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from mock_server.config import FakeConfig
+from mock_server.config import FakeConfig, worker_config
 
 FD_RESERVE = 64  # descriptors kept for files, the listening socket, logs
 
@@ -249,8 +249,6 @@ class WorkerHttpProtocol(LimitedHttpToolsProtocol):
 
 @cache
 def worker_limits() -> ConnectionLimits:
-    from mock_server.workers import worker_config
-
     return ConnectionLimits.of(worker_config())
 
 
@@ -271,7 +269,7 @@ def usable_descriptors() -> int:
 def connection_options(config: FakeConfig, workers: bool = False) -> dict[str, Any]:
     """uvicorn.Config options that apply `config`'s connection limits; with `workers`,
     options that survive the pickling into spawned workers (which must find `config` in
-    their environment: mock_server/workers.py)."""
+    their environment: config.worker_config)."""
     return {
         "http": WorkerHttpProtocol if workers else protocol_for(ConnectionLimits.of(config)),
         "timeout_keep_alive": config.keep_alive_seconds,

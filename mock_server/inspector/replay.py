@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from mock_server.inspector.frames import block_events
 from mock_server.inspector.views import pretty
-from mock_server.inspector.web import PREFIX, live_feed, page
+from mock_server.inspector.web import PREFIX, live_feed, page, static_mount
 
 if TYPE_CHECKING:
     from mock_server.recording.cassette import Interaction
@@ -114,9 +113,6 @@ def replay_inspector(replay: ReplayApp) -> Starlette:
             Route(f"{PREFIX}/", overview, methods=["GET"]),
             Route(f"{PREFIX}/step/{{index}}", step, methods=["GET"]),
             Route(f"{PREFIX}/live", live, methods=["GET"]),
-            Mount(
-                f"{PREFIX}/static",
-                StaticFiles(packages=[("mock_server.inspector", "static")]),
-            ),
+            static_mount(),
         ]
     )

@@ -37,15 +37,14 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Route
 
 from mock_server.fake import FROZEN_KEYS
 from mock_server.http.request import fake_of
 from mock_server.inspector import views
 from mock_server.inspector.login import log_in, login_form
 from mock_server.inspector.thumbs import thumbnail
-from mock_server.inspector.web import PREFIX, live_feed, page
+from mock_server.inspector.web import PREFIX, live_feed, page, static_mount
 
 ERROR_CODES = (1001, 1002, 2001, 4001, 4002, 400, 402, 429, 500, 502, 503, 504)
 
@@ -172,11 +171,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/live", live, methods=["GET"]),
         Route(f"{PREFIX}/login", login_form, methods=["GET"]),
         Route(f"{PREFIX}/login", log_in, methods=["POST"]),
-        Mount(
-            f"{PREFIX}/static",
-            StaticFiles(packages=[("mock_server.inspector", "static")]),
-            name="inspector-static",
-        ),
+        static_mount(),
     ]
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, StreamingResponse
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from mock_server import __version__
 from mock_server.clock import iso
@@ -75,4 +77,13 @@ def live_feed(request: Request, fingerprint: Callable[[], str]) -> StreamingResp
         events(),
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+    )
+
+
+def static_mount() -> Mount:
+    """The page's script and stylesheet (package data), for the live and the replay app."""
+    return Mount(
+        f"{PREFIX}/static",
+        StaticFiles(packages=[("mock_server.inspector", "static")]),
+        name="inspector-static",
     )

@@ -139,12 +139,12 @@ def test_worker_options_survive_the_spawn_into_workers(
 
     import uvicorn
 
+    from mock_server.config import WORKER_CONFIG_ENV
     from mock_server.http.protocol import (
         WorkerHttpProtocol,
         connection_options,
         worker_limits,
     )
-    from mock_server.workers import CONFIG_ENV
 
     config = FakeConfig(data_dir=str(tmp_path), max_header_count=7, keep_alive_seconds=42)
     options = connection_options(config, workers=True)
@@ -153,7 +153,7 @@ def test_worker_options_survive_the_spawn_into_workers(
     assert received.http is WorkerHttpProtocol
     assert received.timeout_keep_alive == 42
     assert received.h11_max_incomplete_event_size == config.max_header_bytes
-    monkeypatch.setenv(CONFIG_ENV, config.model_dump_json())
+    monkeypatch.setenv(WORKER_CONFIG_ENV, config.model_dump_json())
     worker_limits.cache_clear()
     try:
         assert worker_limits().max_header_count == 7
