@@ -96,7 +96,9 @@ class DeadlineTracker:
         loop = asyncio.get_running_loop()
         pause = REAL_POLL
         while not ready():
-            for _ in range(YIELDS):
+            # nothing ready to run (the app parked on the clock, as between two SSE
+            # frames): jump at once, without an idle turn of the loop first
+            for _ in range(YIELDS if _runnable(loop) else 0):
                 await asyncio.sleep(0)
                 if ready():
                     return
