@@ -8,6 +8,7 @@ checks before the stream starts, then the agent's event stream.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from mock_server.http.body import JSONRejected, parse_json, read_body
 from mock_server.http.envelopes import JSONBytes
@@ -107,8 +109,47 @@ async def run_sse(request: Request) -> Response:
         streaming=parsed.streaming,
         base_url=base_url(request),
     )
-    return StreamingResponse(
+    return EventStreamResponse(
         stream,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+class EventStreamResponse(StreamingResponse):
+    """Starlette's StreamingResponse, same bytes and same end on a client's disconnect,
+    without its anyio task group per response (a tenth of an in-process `/run_sse`): the
+    frames are sent from the request's own task while a plain asyncio task waits for
+    `http.disconnect` and cancels it. ASGI 2.4 servers (no disconnect listening) and
+    anything but HTTP go through Starlette's own code."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        spec = scope.get("asgi", {}).get("spec_version", "2.0")
+        if scope["type"] != "http" or tuple(map(int, spec.split("."))) >= (2, 4):
+            await super().__call__(scope, receive, send)
+            return
+        streaming = asyncio.current_task()
+        assert streaming is not None
+        stopped: list[BaseException | None] = []  # set once the listener cancelled us
+
+        async def listen() -> None:
+            try:
+                await self.listen_for_disconnect(receive)
+                stopped.append(None)
+            except Exception as exc:  # the task group would raise it in the request
+                stopped.append(exc)
+            streaming.cancel()
+
+        listener = asyncio.ensure_future(listen())
+        try:
+            await self.stream_response(send)
+        except asyncio.CancelledError:
+            if not stopped:
+                raise  # cancelled from outside, not by the disconnect
+            streaming.uncancel()
+            if stopped[0] is not None:
+                raise stopped[0] from None
+        finally:
+            listener.cancel()
+        if self.background is not None:
+            await self.background()
