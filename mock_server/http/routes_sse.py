@@ -150,6 +150,7 @@ class EventStreamResponse(StreamingResponse):
             if stopped[0] is not None:
                 raise stopped[0] from None
         finally:
-            listener.cancel()
+            listener.cancel()  # and wait for it, as the task group does: no task left over
+            await asyncio.gather(listener, return_exceptions=True)
         if self.background is not None:
             await self.background()
