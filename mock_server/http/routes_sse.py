@@ -8,7 +8,6 @@ checks before the stream starts, then the agent's event stream.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -19,6 +18,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from mock_server.http.body import JSONRejected, parse_json, read_body
+from mock_server.http.disconnect import listens_for_disconnect, until_disconnect
 from mock_server.http.envelopes import JSONBytes
 from mock_server.http.request import authenticate, base_url, fake_of
 from mock_server.stream import play_turn
@@ -118,39 +118,12 @@ async def run_sse(request: Request) -> Response:
 
 class EventStreamResponse(StreamingResponse):
     """Starlette's StreamingResponse, same bytes and same end on a client's disconnect,
-    without its anyio task group per response (a tenth of an in-process `/run_sse`): the
-    frames are sent from the request's own task while a plain asyncio task waits for
-    `http.disconnect` and cancels it. ASGI 2.4 servers (no disconnect listening) and
-    anything but HTTP go through Starlette's own code."""
+    without its anyio task group per response (mock_server.http.disconnect)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        spec = scope.get("asgi", {}).get("spec_version", "2.0")
-        if scope["type"] != "http" or tuple(map(int, spec.split("."))) >= (2, 4):
+        if not listens_for_disconnect(scope):
             await super().__call__(scope, receive, send)
             return
-        streaming = asyncio.current_task()
-        assert streaming is not None
-        stopped: list[BaseException | None] = []  # set once the listener cancelled us
-
-        async def listen() -> None:
-            try:
-                await self.listen_for_disconnect(receive)
-                stopped.append(None)
-            except Exception as exc:  # the task group would raise it in the request
-                stopped.append(exc)
-            streaming.cancel()
-
-        listener = asyncio.ensure_future(listen())
-        try:
-            await self.stream_response(send)
-        except asyncio.CancelledError:
-            if not stopped:
-                raise  # cancelled from outside, not by the disconnect
-            streaming.uncancel()
-            if stopped[0] is not None:
-                raise stopped[0] from None
-        finally:
-            listener.cancel()  # and wait for it, as the task group does: no task left over
-            await asyncio.gather(listener, return_exceptions=True)
+        await until_disconnect(lambda: self.stream_response(send), receive)
         if self.background is not None:
             await self.background()

@@ -1,16 +1,19 @@
-"""EventStreamResponse: the bytes of Starlette's StreamingResponse, the same stop when
-the client disconnects, without a task group per response."""
+"""EventStreamResponse and LocalFileResponse: the messages of Starlette's StreamingResponse
+and FileResponse, the same stop when the client disconnects, without a task group per
+response (mock_server.http.disconnect)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.responses import StreamingResponse
+from starlette.responses import FileResponse, StreamingResponse
 from starlette.types import Message
 
+from mock_server.http.files import LocalFileResponse
 from mock_server.http.routes_sse import EventStreamResponse
 
 SCOPE = {"type": "http", "method": "POST", "asgi": {"version": "3.0", "spec_version": "2.3"}}
@@ -92,3 +95,57 @@ def test_an_error_in_send_reaches_the_caller_and_cancellation_from_outside_stays
         assert len(asyncio.all_tasks()) == 1  # the disconnect listener is gone too
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [("GET", []), ("HEAD", []), ("GET", [(b"range", b"bytes=10-99")]), ("GET", [(b"range", b"x")])],
+)
+def test_a_local_file_is_sent_as_starlette_sends_it(
+    tmp_path: Path, method: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    path = tmp_path / "out.mp4"
+    path.write_bytes(bytes(range(256)) * 1000)  # four 64 KiB chunks
+    scope = {**SCOPE, "method": method, "headers": headers}
+
+    async def play(cls: type[FileResponse]) -> list[Message]:
+        sent: list[Message] = []
+
+        async def receive() -> dict[str, Any]:
+            await asyncio.Event().wait()
+            return {}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await cls(path, media_type="video/mp4", filename="out.mp4")(scope, receive, send)
+        return sent
+
+    ours, theirs = asyncio.run(play(LocalFileResponse)), asyncio.run(play(FileResponse))
+    assert ours == theirs and ours[0]["status"] in (200, 206, 400)
+
+
+def test_a_disconnect_stops_a_file_transfer(tmp_path: Path) -> None:
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * (10 * 64 * 1024))
+
+    async def main() -> list[Message]:
+        sent: list[Message] = []
+        gone = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:  # a slow client: gone after 2 chunks
+            sent.append(message)
+            if len(sent) == 3:
+                gone.set()
+            await asyncio.sleep(0)
+
+        await LocalFileResponse(path)(SCOPE | {"method": "GET", "headers": []}, receive, send)
+        assert len(asyncio.all_tasks()) == 1
+        return sent
+
+    sent = asyncio.run(main())
+    assert 3 <= len(sent) < 11 and sent[-1].get("more_body", True)  # cut, not finished
