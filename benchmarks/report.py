@@ -606,7 +606,8 @@ def _inprocess(i: dict[str, Any] | None) -> list[str]:
         "How the transport works now: a sync caller runs the app on its own thread's event "
         "loop (no hand-off to a loop thread), a response finished by the time its head "
         "arrives is returned whole, and the manual clock is jumped by the fixture's "
-        "`DeadlineTracker` as soon as the loop has nothing ready to run (no spinning). The "
+        "`DeadlineTracker` as soon as the loop has nothing ready to run (no spinning, no "
+        "idle turn first; the clock itself records its sleepers' deadlines). The "
         "render job's threads are shared by every `Fake` of the process, started on first "
         "use (`mock_server.pools`): the export only queues the synthesis and a callback "
         "queues the encode. What is left in the app: "
@@ -614,13 +615,27 @@ def _inprocess(i: dict[str, Any] | None) -> list[str]:
         "queues the job (its synthesis threads then compete with the rest of the request "
         "for the GIL); "
         f"`/run_sse` ({sse:.2f} ms, the reader's time between frames included) plans the "
-        f"agent turn and sends its {i['sse_chunks']} frames, one clock jump and one "
-        "event-loop run per frame, through Starlette's streaming response (a task group "
-        f"listening for disconnects); the download ({download:.2f} ms) sends the MP4 in "
-        "64 KiB chunks (read on the loop, no thread "
-        f"hops); the other four requests take {rest:.2f} ms together.",
+        f"agent turn (the message's reading cached) and sends its {i['sse_chunks']} frames, "
+        "one clock jump and two event-loop turns per frame (a bare future per clock wait, "
+        "the disconnect listened for by one plain asyncio task, no task group); "
+        f"the download ({download:.2f} ms) sends the MP4 in 64 KiB chunks (read on the "
+        f"loop, no thread hops, no task group); the other four requests take {rest:.2f} ms "
+        "together.",
         "",
     ]
+    left = i.get("profile_left") or {}
+    if left:
+        lines += [
+            "Where a flow's time goes now (cProfile over a few more flows, each function's "
+            "own time by the code it belongs to, a builtin's time to its caller; the render "
+            "job's threads and the bench's wait left out; profiling inflates call-heavy "
+            "code, so the shares point at the next step rather than measure it):",
+            "",
+        ]
+        lines += _table(
+            ["code", "share"],
+            [[k, f"{v:.1f} %"] for k, v in sorted(left.items(), key=lambda kv: -kv[1])],
+        )
     return lines
 
 
