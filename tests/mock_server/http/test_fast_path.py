@@ -18,7 +18,7 @@ from mock_server.app import FAST_GETS, build_app
 from mock_server.config import FakeConfig
 from mock_server.domain.model import Effect, Turn
 from mock_server.fake import Fake
-from mock_server.http.fast_path import FastGets, fast_routes, shadowed
+from mock_server.http.fast_path import FastGets, PlainRoute, fast_routes, shadowed
 from mock_server.journal import Exchange
 
 CREDITS = "/api/credits/balance/simple"
@@ -272,6 +272,14 @@ def test_both_hot_gets_take_the_fast_path(tmp_path: Path) -> None:
 
 async def _endpoint(request: Any) -> Any:  # pragma: no cover - never called
     raise AssertionError
+
+
+def test_a_shadowed_route_is_left_to_the_router() -> None:
+    hot = PlainRoute("/api/state/nemo_agent/{user}/{session_id}/latest", _endpoint, ["GET"], "s")
+    earlier = Route("/api/state/{a}/{b}/{c}/latest", _endpoint, methods=["GET"])
+    assert fast_routes([hot], [_endpoint]) == [hot]
+    assert fast_routes([earlier, hot], [_endpoint]) == []
+    assert fast_routes([hot, earlier], [_endpoint]) == [hot]  # after it: never reached
 
 
 @pytest.mark.parametrize(
