@@ -17,6 +17,8 @@ from benchmarks.common import Proc
 # Layers a sample's own time (its leaf frame) belongs to, first match wins.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("journal + fault middleware", ("mock_server/http/middleware.py", "mock_server/journal.py")),
+    # the fake's own HTTP protocol (limits, the one send per response): the HTTP layer
+    ("uvicorn + httptools + uvloop (HTTP, sockets)", ("mock_server/http/protocol.py",)),
     ("JSON encode/decode (stdlib json)", ("json/",)),
     ("the fake's routes and domain", ("mock_server/", "client/")),
     ("FastAPI + Starlette (routing, DI, responses)", ("fastapi/", "starlette/")),
@@ -34,6 +36,7 @@ JOURNAL_FILES = (
 # Frames that end the journal middleware's own part of a stack: the app it wraps, and the
 # server's `send` it forwards to.
 NOT_JOURNAL = (
+    "AdminGuard.__call__",  # the app the journal middleware wraps (http/admin_guard.py)
     "ExceptionMiddleware.__call__",
     "RequestResponseCycle.send",
     "ServerErrorMiddleware.__call__.<locals>._send",

@@ -381,15 +381,21 @@ def _bounds(p: dict[str, Any] | None) -> list[str]:
         "",
         "One Python process serves everything (its state lives in it), on one core, while "
         "WireMock's JVM spreads over both (wrk takes its share of the same two cores). Per "
-        "request the fake pays uvicorn's HTTP layer (httptools parsing; the connection's "
-        "writes in one event-loop turn leave in one send(), so a whole response is one "
-        "syscall — `CoalescingTransport.flush` above is that send), the Starlette/FastAPI "
-        "middleware stack and router, the JSON encoding of the body (orjson, byte-identical "
-        "to the stdlib's compact JSON: `mock_server.compact_json`), and the journal (its "
-        "request fields are kept raw and masked when read; FastAPI's per-request "
-        "OpenTelemetry check is off). Next steps, largest first: a raw ASGI fast path for "
-        "the hot GETs (past the FastAPI/Starlette layers), the state body kept per state "
-        "version, and a cheaper journal entry. Past that the bound is one CPython core per "
+        "request the fake pays uvicorn's HTTP layer (httptools parsing, a task and a "
+        "response cycle per request; the connection's writes in one event-loop turn leave "
+        "in one send(), so a whole response is one syscall — `CoalescingTransport.flush` "
+        "above is that send, and py-spy's samples there include the loopback delivery to "
+        "wrk), FastAPI/Starlette's middleware stack (the two hot GETs skip the router: "
+        "`mock_server/http/fast_path.py`), the JSON encoding of the body (orjson, "
+        "byte-identical to the stdlib's compact JSON: `mock_server.compact_json`), and the "
+        "journal (an entry per request holding the raw request and response, masked and "
+        "parsed when read). Next steps, largest first: uvicorn's per-request machinery (a "
+        "task, a response cycle, a keep-alive timer, the header checks: in CPU time about "
+        "30 µs a request where a bare asyncio protocol answering the same bytes takes 7 µs), "
+        "then the Starlette layers left around the fast path. The state body is encoded for "
+        "each request (a few % of it): bytes kept per state version would need every writer "
+        "of a session, the agent's in-place draft edits included, to move the version. Past "
+        "that the bound is one CPython core per "
         "process, and the fake's state cannot be split across worker processes without "
         "changing what it is.",
         "",
@@ -704,24 +710,34 @@ def _render_cpu(drafts: dict[str, Any]) -> list[str]:
         "the same work measured alone in the floor's process: the video encode (the floor), "
         "the AAC encode of the very samples the render mixes, the mix, and decoding plus "
         "compositing every picture. *Encoder work* is the floor plus that AAC encode: what "
-        "any renderer writing this MP4 must spend.",
+        "any renderer writing this MP4 must spend; *transcode work* adds decoding the "
+        "sources alone: what any renderer that reads these H.264 clips must spend.",
         "",
     ]
     rows = []
     for name, d in drafts.items():
         t, alone = d["render_cpu_by_thread_s"], d["alone_cpu_s"]
+        decoded = d.get("render_decode_cpu_s")
+        decoded_alone = alone.get("decode")
+        # transcode work: the encoder work plus decoding the sources, alone
+        transcode = d["av_floor_cpu_s"] + decoded_alone if decoded_alone is not None else None
         rows.append(
             [
                 name,
                 f"{d['render_cpu_s']:.2f} s",
                 f"{t.get('x264_threads', 0):.2f} + {t.get('main', 0):.2f} s",
-                f"{t.get('decode_composite', 0):.2f} s",
+                f"{t.get('decode_composite', 0):.2f} s"
+                + (f" ({decoded:.2f} s decoding)" if decoded is not None else ""),
                 f"{t.get('audio', 0):.2f} s",
                 f"{d['floor_cpu_s']:.2f} s",
                 f"{alone['aac_encode']:.2f} s",
                 f"{alone['audio_mix']:.2f} s",
-                f"{alone['decode_composite']:.2f} s",
+                f"{alone['decode_composite']:.2f} s"
+                + (f" ({decoded_alone:.2f} s decoding)" if decoded_alone is not None else ""),
                 f"{d['av_floor_cpu_s']:.2f} s ({_x(d['cpu_ratio_av'])})",
+                "-"
+                if transcode is None
+                else f"{transcode:.2f} s ({_x(round(d['render_cpu_s'] / transcode, 2))})",
             ]
         )
     lines += _table(
@@ -736,6 +752,7 @@ def _render_cpu(drafts: dict[str, Any]) -> list[str]:
             "mix",
             "decode+composite",
             "encoder work (render / it)",
+            "transcode work (render / it)",
         ],
         rows,
     )
@@ -744,9 +761,10 @@ def _render_cpu(drafts: dict[str, Any]) -> list[str]:
         "the encode. What the render adds to the encoder work is decoding its sources (the "
         "decode+composite thread is nearly all H.264 decoding: a picture is composed only "
         "when something on screen changed, a title is rasterised once) and mixing the audio. "
-        "That runs on worker threads beside the encoder, so on idle cores it overlaps it; "
-        "when other processes hold the cores (see the machine share above) it cannot, and "
-        "the wall ratio approaches the CPU ratio. Peak RSS stays flat with length (sources "
+        "That runs on worker threads beside the encoder, at idle priority (Linux "
+        "`SCHED_IDLE`: they take the cycles x264 leaves idle rather than delay it), so on "
+        "idle cores it overlaps it; when other processes hold the cores (see the machine "
+        "share above) it cannot, and the wall ratio approaches the CPU ratio. Peak RSS stays flat with length (sources "
         "open only while on screen, audio mixed in blocks, a few frames in flight).",
         "",
     ]

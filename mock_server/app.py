@@ -32,6 +32,7 @@ from mock_server.http import (
 )
 from mock_server.http.admin_guard import AdminGuard
 from mock_server.http.envelopes import JSONBytes, error_response
+from mock_server.http.fast_path import FastGets, PlainRoute, fast_routes
 from mock_server.http.middleware import JournalFaultMiddleware
 
 
@@ -42,14 +43,8 @@ def _plain(route: BaseRoute) -> BaseRoute:
     dependency solving (a third of the app's time for a GET, by profile)."""
     if not isinstance(route, APIRoute) or not _request_and_str_params(route):
         return route
-    endpoint = route.endpoint
-
-    async def handle(request: Request) -> Response:
-        response: Response = await endpoint(request, **request.path_params)
-        return response
-
     methods = route.methods or set()
-    plain = Route(route.path, handle, methods=sorted(methods), name=route.name)
+    plain = PlainRoute(route.path, route.endpoint, sorted(methods), route.name)
     if plain.methods is not None and "HEAD" not in methods:
         plain.methods.discard("HEAD")  # Starlette adds HEAD to GET routes; FastAPI does not
     return plain
@@ -93,11 +88,17 @@ def allowed_methods(app: FastAPI, scope: Scope) -> str:
     return ", ".join(sorted(methods))
 
 
+# The GETs a shared fake answers most, served past the router (http/fast_path.py).
+FAST_GETS = (routes_session.credits, routes_session.state)
+
+
 def create_app(config: FakeConfig | None = None) -> FastAPI:
     return build_app(Fake(config))
 
 
-def build_app(fake: Fake) -> FastAPI:
+def build_app(fake: Fake, *, fast_gets: bool = True) -> FastAPI:
+    """`fast_gets=False`: every request through the router (the tests hold the fast path
+    to it)."""
     app = FastAPI(
         title="nemo-fake",
         version=__version__,
@@ -164,6 +165,9 @@ def build_app(fake: Fake) -> FastAPI:
             status_code=500,
         )
 
+    if fast_gets:
+        routes = fast_routes(app.router.routes, FAST_GETS)
+        app.add_middleware(FastGets, routes=routes, on_error=_fake_error)
     app.add_middleware(AdminGuard, fake=fake)
     app.add_middleware(JournalFaultMiddleware, fake=fake)
     return app

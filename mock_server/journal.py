@@ -23,8 +23,9 @@ class _Masked:
     """A field kept as the request gave it and masked on first read (`masks applied on
     read`: a request nobody reads the journal of never pays for masking)."""
 
-    def __init__(self, mask: Any) -> None:
+    def __init__(self, mask: Any, default: Any = None) -> None:
         self.mask = mask
+        self.default = default  # makes the value of a field never set (e.g. `dict`)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name, self.raw = f"_{name}", f"_raw_{name}"
@@ -32,10 +33,13 @@ class _Masked:
     def __get__(self, entry: Any, owner: type | None = None) -> Any:
         if entry is None:
             return self
-        raw = entry.__dict__.pop(self.raw, None)
+        fields = entry.__dict__
+        raw = fields.pop(self.raw, None)
         if raw is not None:
-            entry.__dict__[self.name] = self.mask(raw)
-        return entry.__dict__.get(self.name)
+            fields[self.name] = self.mask(raw)
+        elif self.name not in fields and self.default is not None:
+            fields[self.name] = self.default()
+        return fields.get(self.name)
 
     def __set__(self, entry: Any, value: Any) -> None:
         entry.__dict__.pop(self.raw, None)
@@ -49,12 +53,27 @@ MAX_FRAME_BYTES = 256 * 1024
 
 class JournalEntry:
     """One request: the request fields are masked on first read (see `_Masked`); the
-    response's JSON is parsed on first read."""
+    response's JSON is parsed on first read. A request's entry holds only what it set:
+    the rest are the class's defaults (an entry is made for every request)."""
 
     path = _Masked(mask_text)
     query = _Masked(lambda raw: mask_query(raw.decode("latin-1")))
     headers = _Masked(lambda raw: mask_headers(decoded(raw)))
-    response_headers = _Masked(decoded)
+    response_headers = _Masked(decoded, default=dict)
+
+    status = 0
+    duration_ms = 0.0
+    client: str | None = None
+    user_id: str | None = None
+    fault_id: str | None = None
+    events: int | None = None  # SSE frames sent, for streams
+    completed = False
+    # A stream's body writes as sent: (API time, text, secrets masked), for the inspector.
+    frames: list[tuple[float, str]] | None = None
+    frame_bytes = 0
+    _code: int | None = None
+    _response_body: Any = None
+    _raw_json: bytes | None = None
 
     def __init__(
         self,
@@ -72,34 +91,33 @@ class JournalEntry:
         **fields: Any,
     ) -> None:
         self.seq, self.time, self.method, self.body = seq, time, method, body
-        for name, value, raw in (
-            ("path", path, raw_path),
-            ("query", query, raw_query),
-            ("headers", headers, raw_headers),
-        ):
-            if raw is not None:
-                self.__dict__[f"_raw_{name}"] = raw
-            else:
-                setattr(
-                    self, name, value if value is not None else ({} if name == "headers" else "")
-                )
-        self.status = 0
-        self.duration_ms = 0.0
-        self.client: str | None = None
-        self.user_id: str | None = None
-        self.fault_id: str | None = None
-        self.events: int | None = None  # SSE frames sent, for streams
-        self.completed = False
-        self.response_headers = {}
-        self.extra: dict[str, Any] = {}
-        # A stream's body writes as sent: (API time, text, secrets masked), for the inspector.
-        self.frames: list[tuple[float, str]] | None = None
-        self.frame_bytes = 0
-        self._code: int | None = None
-        self._response_body: Any = None
-        self._raw_json: bytes | None = None
+        own = self.__dict__
+        if raw_path is not None:
+            own["_raw_path"] = raw_path
+        else:
+            self.path = path or ""
+        if raw_query is not None:
+            own["_raw_query"] = raw_query
+        else:
+            self.query = query or ""
+        if raw_headers is not None:
+            own["_raw_headers"] = raw_headers
+        else:
+            self.headers = headers if headers is not None else {}
         for name, value in fields.items():
             setattr(self, name, value)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """What only some entries have (a cut stream, WebSocket frames…), made on first use."""
+        extra: dict[str, Any] | None = self.__dict__.get("_extra")
+        if extra is None:
+            extra = self.__dict__["_extra"] = {}
+        return extra
+
+    @extra.setter
+    def extra(self, value: dict[str, Any]) -> None:
+        self.__dict__["_extra"] = value
 
     def __repr__(self) -> str:
         return f"JournalEntry(seq={self.seq}, {self.method} {self.path} -> {self.status})"
@@ -234,9 +252,9 @@ class Journal:
     def open(self, **fields: Any) -> JournalEntry:
         with self._lock:
             self._seq += 1
-            entry = JournalEntry(seq=self._seq, **fields)
+            entry = JournalEntry(self._seq, **fields)
             self._entries.append(entry)
-            return entry
+        return entry
 
     def done(self, entry: JournalEntry) -> None:
         """Called once the entry's response is complete (a shared store writes it out)."""

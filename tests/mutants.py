@@ -65,6 +65,7 @@ FAKE_SUITES = {
         "tests/mock_server/http/test_connection_limits.py",
         "tests/mock_server/http/test_upload.py",
         "tests/mock_server/http/test_render.py",
+        "tests/mock_server/http/test_fast_path.py",
     ),
 }
 TEST_LIMIT = 60  # seconds: a mutant can make the client loop forever; that test then fails
@@ -308,6 +309,20 @@ MUTANTS = [
         "mock_server/domain/uploads.py",
         "        allowed = path.is_relative_to(Path(root).resolve()) and path.is_file()",
         "        allowed = path.is_file()",
+    ),
+    Mutant(
+        "fake-fast-path-takes-head",
+        "HEAD on a GET-only route is the router's 405, fast path or not",
+        "mock_server/http/fast_path.py",
+        'if scope["type"] == "http" and scope["method"] == "GET":',
+        'if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):',
+    ),
+    Mutant(
+        "fake-head-timer-first-request-only",
+        "every request's head must arrive within head_timeout_seconds, not only the first",
+        "mock_server/http/protocol.py",
+        "        elif self._head_begun:",
+        "        elif self._head_begun and self.cycle is None:",
     ),
 ]
 

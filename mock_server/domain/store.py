@@ -94,6 +94,8 @@ class MemoryStore(Store):
         self._hits: defaultdict[str, list[float]] = defaultdict(list)
         self._holds: dict[str, Hold] = {}
         self._sessions: dict[str, Session] = {}
+        # each user's sessions (a GET of credits settles them all: not a scan of everyone's)
+        self._sessions_by_user: defaultdict[str, dict[str, Session]] = defaultdict(dict)
         self._media: dict[str, MediaFile] = {}
         self._renders: dict[tuple[str, str], Render] = {}
         self._published: dict[str, Render] = {}
@@ -124,13 +126,17 @@ class MemoryStore(Store):
         return self._holds.get(ref)
 
     def put_session(self, session: Session) -> None:
+        old = self._sessions.get(session.session_id)
+        if old is not None and old.user_id != session.user_id:
+            del self._sessions_by_user[old.user_id][session.session_id]
         self._sessions[session.session_id] = session
+        self._sessions_by_user[session.user_id][session.session_id] = session
 
     def session(self, session_id: str) -> Session | None:
         return self._sessions.get(session_id)
 
     def sessions_of(self, user_id: str) -> list[Session]:
-        return [s for s in self._sessions.values() if s.user_id == user_id]
+        return list(self._sessions_by_user.get(user_id, {}).values())
 
     def put_media(self, media: MediaFile) -> None:
         self._media[media.media_id] = media

@@ -14,14 +14,15 @@ from mock_server.faults import Fault
 from mock_server.http.body import parse_json
 from mock_server.http.envelopes import dumps, error_body, error_status
 from mock_server.journal import Exchange, JournalEntry, add_frame
-from nemo_protocol import sse
 from nemo_protocol.secrets import mask_text
+from nemo_protocol.sse import count_frames as sse_frames
 
 CAPTURE = 16 * 1024  # bytes of each request body kept for the journal
 RESPONSE_CAPTURE = 1024 * 1024  # JSON responses up to this size are journaled whole
 OBSERVED_BODY = 8 * 1024 * 1024  # observers see whole non-media bodies up to this size
 ADMIN_PREFIX = "/_fake/"
 SUMMARY_DEPTH = 64  # a journaled body nested deeper is kept as raw text
+MEDIA = (b"video/", b"audio/", b"image/")  # bodies observers are not shown
 
 
 class StreamCut(Exception):
@@ -58,17 +59,15 @@ class JournalFaultMiddleware:
         scope["nemo.journal"] = entry
         started = time.perf_counter()
         request_body = bytearray()
-        content_type = next(
-            (v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), ""
-        )
 
         async def receive_logged() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(request_body) < CAPTURE:
-                request_body.extend(message.get("body", b"")[: CAPTURE - len(request_body)])
-            if message["type"] == "http.request" and not message.get("more_body", False):
-                # journaled now, not at the end: a running stream shows whose it is
-                entry.body = _summarise(bytes(request_body), content_type) if request_body else None
+            if message["type"] == "http.request":
+                if len(request_body) < CAPTURE:
+                    request_body.extend(message.get("body", b"")[: CAPTURE - len(request_body)])
+                if request_body and not message.get("more_body", False):
+                    # journaled now, not at the end: a running stream shows whose it is
+                    entry.body = _summarise(bytes(request_body), _content_type(scope))
             return message
 
         fault = self.fake.faults.take(method, path)
@@ -86,7 +85,7 @@ class JournalFaultMiddleware:
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if entry.body is None and request_body:
-                entry.body = _summarise(bytes(request_body), content_type)
+                entry.body = _summarise(bytes(request_body), _content_type(scope))
             self.fake.journal.done(entry)
 
     def _notify(self, scope: Scope, entry: JournalEntry, body: bytes) -> None:
@@ -167,43 +166,51 @@ class JournalFaultMiddleware:
         captured = bytearray()
         observed = bytearray() if self.fake.observers else None
         cut_after = fault.spec.cut_after_events if fault else None
-        state = {"events": 0, "sse": False, "json": False}
+        content_type = b""
+        sse = json = False
+        events = 0
 
         async def send_logged(message: Message) -> None:
+            nonlocal content_type, sse, json, events
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
                 raw = list(message.get("headers", []))
                 entry.set_raw_response_headers(raw)  # decoded when read
-                content_type = entry.response_header("content-type")
-                state["sse"] = content_type.startswith("text/event-stream")
-                state["json"] = content_type.startswith("application/json")
-                if state["sse"]:
+                content_type = next((v for k, v in raw if k.lower() == b"content-type"), b"")
+                sse = content_type.startswith(b"text/event-stream")
+                json = content_type.startswith(b"application/json")
+                if sse:
                     entry.events = 0
             elif message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
-                if observed is not None and len(observed) < OBSERVED_BODY:
-                    media = entry.response_header("content-type").startswith(
-                        ("video/", "audio/", "image/")
-                    )
-                    if not media:
+                more = message.get("more_body", False)
+                if observed is not None:
+                    if len(observed) < OBSERVED_BODY and not content_type.startswith(MEDIA):
                         observed.extend(chunk)
-                if observed is not None and not message.get("more_body", False):
-                    self._notify(scope, entry, bytes(observed))
-                if state["sse"]:
-                    frames = sse.count_frames(chunk)
-                    if cut_after is not None and state["events"] + frames > cut_after:
+                    if not more:
+                        self._notify(scope, entry, bytes(observed))
+                if sse:
+                    frames = sse_frames(chunk)
+                    if cut_after is not None and events + frames > cut_after:
                         raise StreamCut()
-                    state["events"] += frames
-                    entry.events = state["events"]
+                    events += frames
+                    entry.events = events
                     if chunk:
                         add_frame(entry, self.fake.clock.now(), chunk)
-                elif state["json"] and len(captured) < RESPONSE_CAPTURE:
-                    captured.extend(chunk[: RESPONSE_CAPTURE - len(captured)])
-                if not message.get("more_body", False) and state["json"]:
-                    entry.set_json_response(bytes(captured))  # parsed when the journal is read
+                elif json:
+                    if not more and not captured:  # a whole body in one message: no copy
+                        entry.set_json_response(bytes(chunk[:RESPONSE_CAPTURE]))
+                    else:
+                        captured.extend(chunk[: max(0, RESPONSE_CAPTURE - len(captured))])
+                        if not more:
+                            entry.set_json_response(bytes(captured))  # parsed when read
             await send(message)
 
         return send_logged
+
+
+def _content_type(scope: Scope) -> str:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
 
 
 async def _drain(receive: Receive, limit: int = 64 * CAPTURE) -> None:

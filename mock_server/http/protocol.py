@@ -95,6 +95,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_head = True  # waiting for (or reading) a request head
+        self._head_begun = False  # a head's first bytes arrived, its end has not
         self._head_bytes = 0
         self._header_count = 0
         self._parsed_head = 0  # bytes of request line and headers parsed so far
@@ -176,6 +177,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._in_head and self._head_bytes > self.limits.max_header_bytes:
             self._refuse(f"Request head larger than {self.limits.max_header_bytes} bytes")
+        elif self._head_begun:
+            # armed only for a head that did not arrive whole in this read (a timer per
+            # request, set and cancelled at once, cost more than the rest of the head)
+            self._arm_head_timer()
 
     def _uncoalesced(self) -> None:
         transport = self.transport
@@ -196,9 +201,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     # --- parser callbacks
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head = True
+        self._in_head = self._head_begun = True
         self._header_count = self._parsed_head = 0
-        self._arm_head_timer()
 
     def on_url(self, url: bytes) -> None:
         self._count_head(len(url))
@@ -222,7 +226,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         raise _HeadRefused(refusal)
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
+        self._in_head = self._head_begun = False
         self._head_bytes = 0
         self._cancel_head_timer()
         super().on_headers_complete()

@@ -91,6 +91,19 @@ def test_a_connection_that_sends_no_head_is_closed(port: int) -> None:
         assert read_all(sock) == b""  # closed by the server after head_timeout_seconds
 
 
+def test_a_kept_alive_connection_that_sends_half_a_head_is_closed(port: int) -> None:
+    """The head's time limit holds for every request of a connection, not only its first:
+    here the first head arrives whole, the second never ends."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /_fake/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = b""
+        while b"\r\n\r\n" not in first or not first.endswith(b"}"):
+            first += sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /_fake/health HTTP/1.1\r\nHo")  # and never the rest
+        assert read_all(sock) == b""  # closed by the server after head_timeout_seconds
+
+
 def test_idle_connections_make_room_for_new_clients(port: int) -> None:
     idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(30)]
     try:

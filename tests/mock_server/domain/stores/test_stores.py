@@ -89,6 +89,16 @@ def test_sessions_listed_in_creation_order(store: Store) -> None:
     assert [s.session_id for s in store.sessions_of("anon_1")] == ["3", "1", "2"]
 
 
+def test_sessions_are_listed_by_their_user(store: Store) -> None:
+    for sid, user in (("1", "anon_1"), ("2", "anon_2"), ("3", "anon_1")):
+        store.put_session(session(sid, user))
+    assert [s.session_id for s in store.sessions_of("anon_1")] == ["1", "3"]
+    assert [s.session_id for s in store.sessions_of("anon_2")] == ["2"]
+    store.put_session(session("3", "anon_2"))  # a record put again under another user
+    assert [s.session_id for s in store.sessions_of("anon_1")] == ["1"]
+    assert sorted(s.session_id for s in store.sessions_of("anon_2")) == ["2", "3"]
+
+
 def test_clear_empties_every_record(store: Store) -> None:
     store.put_account(account())
     store.put_session(session())
