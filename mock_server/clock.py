@@ -63,12 +63,31 @@ class Clock:
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         if self.now() + seconds > LATEST:
-            raise ValueError("the clock cannot pass 9999-12-31T23:59:59Z")
+            raise ValueError(PAST_LATEST)
         with self._lock:
             self._offset += seconds
             now = self._now_locked()
         self._wake_all()
         return now
+
+    def advance_to_next_deadline(self) -> float | None:
+        """Move API time to the earliest deadline a coroutine waits for, as
+        `advance(next_deadline() - now())` would (the same float arithmetic), under one
+        lock: auto-advance does it before every SSE frame. Returns the seconds advanced
+        (0.0 when that deadline is already due), None when nothing waits."""
+        with self._lock:
+            deadline = min((d for _, d in self._waiters.values()), default=None)
+            if deadline is None:
+                return None
+            ahead = deadline - self._now_locked()
+            if ahead <= 0:
+                return 0.0
+            if self._now_locked() + ahead > LATEST:
+                raise ValueError(PAST_LATEST)
+            self._offset += ahead
+            waiters = list(self._waiters.items())
+        self._wake_each(waiters)
+        return ahead
 
     def real_seconds(self, api_seconds: float) -> float | None:
         """Real seconds that `api_seconds` of API time take; None when only advance() moves it."""
@@ -79,6 +98,12 @@ class Clock:
     def _wake_all(self) -> None:
         with self._lock:
             waiters = list(self._waiters.items())
+        self._wake_each(waiters)
+
+    @staticmethod
+    def _wake_each(
+        waiters: list[tuple[asyncio.Future[None], tuple[asyncio.AbstractEventLoop, float]]],
+    ) -> None:
         here = asyncio._get_running_loop()
         for waiter, (loop, _) in waiters:
             if loop is here:  # this thread's own loop: no wake-up through its self-pipe
@@ -133,6 +158,7 @@ def _wake(waiter: asyncio.Future[None]) -> None:
 
 
 LATEST = 253_402_300_799.0  # 9999-12-31T23:59:59Z, the last instant RFC 3339 can write
+PAST_LATEST = "the clock cannot pass 9999-12-31T23:59:59Z"
 
 
 def iso(epoch: float) -> str:

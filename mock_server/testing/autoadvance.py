@@ -70,12 +70,10 @@ class DeadlineTracker:
         i.e. something will run — False if nothing waits on API time."""
         if not self.active:
             return False
-        deadline = self.next_deadline()
-        if deadline is None:
+        ahead = self.clock.advance_to_next_deadline()
+        if ahead is None:
             return False
-        ahead = deadline - self.clock.now()
         if ahead > 0:
-            self.clock.advance(ahead)
             self.jumps += 1
         return True
 
