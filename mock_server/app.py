@@ -89,7 +89,9 @@ def allowed_methods(app: FastAPI, scope: Scope) -> str:
 
 
 # The GETs a shared fake answers most, served past the router (http/fast_path.py).
-FAST_GETS = (routes_session.credits, routes_session.state)
+# the hot GETs: credits, a session's state, a render's poll (its download route is shadowed
+# by the poll's /lambda/{id}, so it stays with the router)
+FAST_GETS = (routes_session.credits, routes_session.state, routes_render.poll)
 
 
 def create_app(config: FakeConfig | None = None) -> FastAPI:

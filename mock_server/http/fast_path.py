@@ -1,4 +1,4 @@
-"""The GETs a shared fake answers most (credits, a session's state) handed straight to
+"""The GETs a shared fake answers most (credits, a session's state, a render's poll) handed straight to
 their endpoints, in front of FastAPI's routing: the router tries each route's pattern
 in turn, and a route wraps every request in three more layers (a third of the app's CPU
 for a GET, by profile).

@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from mock_server.app import FAST_GETS, build_app
 from mock_server.config import FakeConfig
-from mock_server.domain.model import Effect, Turn
+from mock_server.domain.model import Effect, Render, Turn
 from mock_server.fake import Fake
 from mock_server.http.fast_path import FastGets, PlainRoute, fast_routes, shadowed
 from mock_server.journal import Exchange
@@ -261,11 +261,17 @@ def test_a_root_path_is_routed_as_the_router_does(sides: tuple[Side, Side]) -> N
     assert not one.routed and one.messages[0]["status"] == 200
 
 
-def test_both_hot_gets_take_the_fast_path(tmp_path: Path) -> None:
+def test_the_hot_gets_take_the_fast_path(tmp_path: Path) -> None:
     fake = Fake(FakeConfig(data_dir=str(tmp_path)))
     app = build_app(fake)
     routes = fast_routes(app.router.routes, FAST_GETS)
-    assert sorted(r.handler.__name__ for r in routes) == ["credits", "state"]
+    # the poll under both its paths; the download's route is shadowed by the poll's
+    assert sorted(r.path for r in routes) == [
+        CREDITS,
+        "/api/render/proxy/lambda/{render_id}",
+        "/api/render/proxy/{render_id}",
+        "/api/state/nemo_agent/{user}/{session_id}/latest",
+    ]
     assert any(m.cls is FastGets for m in app.user_middleware)
     fake.close()
 
@@ -280,6 +286,61 @@ def test_a_shadowed_route_is_left_to_the_router() -> None:
     assert fast_routes([hot], [_endpoint]) == [hot]
     assert fast_routes([earlier, hot], [_endpoint]) == []
     assert fast_routes([hot, earlier], [_endpoint]) == [hot]  # after it: never reached
+
+
+def _renders(fake: Fake, user: str, session_id: str, out: Path) -> None:
+    """The same renders in each fake, stored as the encoder leaves them: one completed
+    (its file written), one still processing, one due to fail."""
+    out.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    now = fake.clock.now()
+    for render_id, duration, will_fail in (
+        ("done", 1.0, False),
+        ("busy", 90.0, False),
+        ("bad", 1.0, True),
+    ):
+        render = Render(
+            render_id=f"render_{render_id}",
+            user_id=user,
+            session_id=session_id,
+            draft={"t": []},
+            output={"format": "mp4"},
+            submitted_at=now - 10,
+            duration=duration,
+            will_fail=will_fail,
+            public_key="k" * 32,
+        )
+        if render_id == "done":
+            render.artifact, render.size, render.media_duration = out, 16, 2.5
+        with fake.service.lock:
+            fake.service.store.put_render(render)
+
+
+def test_a_renders_poll_is_the_routers(sides: tuple[Side, Side], tmp_path: Path) -> None:
+    fast, routed = sides
+    ids = _history(fast.fake)
+    _history(routed.fake)
+    for name, side in (("fast", fast), ("routed", routed)):
+        _renders(side.fake, ids["user"], ids["session"], tmp_path / f"{name}.mp4")
+    auth = {"Authorization": f"Bearer {ids['token']}"}
+    requests = [
+        ("/api/render/proxy/lambda/render_done", auth),
+        ("/api/render/proxy/render_done", auth),  # the first version's path
+        ("/api/render/proxy/lambda/render_busy", auth),
+        ("/api/render/proxy/lambda/render_bad", auth),
+        ("/api/render/proxy/lambda/render_nope", auth),
+        ("/api/render/proxy/lambda/render_done", {"Authorization": f"Bearer {ids['other_token']}"}),
+        ("/api/render/proxy/lambda/render_done", {}),
+    ]
+    for path, headers in requests:
+        one = _run(fast.call("GET", path, headers))
+        other = _run(routed.call("GET", path, headers))
+        _same(one, other)
+        assert other.routed and not one.routed
+    assert fast.journal() == routed.journal()
+    assert fast.exchanges == routed.exchanges
+    assert [e.status for e in fast.exchanges][:5] == [200, 200, 200, 200, 404]
+    assert b'"status":"completed"' in fast.exchanges[0].body
+    assert b'"status":"failed"' in fast.exchanges[3].body
 
 
 @pytest.mark.parametrize(
