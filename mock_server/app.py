@@ -32,7 +32,7 @@ from mock_server.http import (
 )
 from mock_server.http.admin_guard import AdminGuard
 from mock_server.http.envelopes import JSONBytes, error_response
-from mock_server.http.fast_path import FastGets, PlainRoute, fast_routes
+from mock_server.http.fast_path import FastRoutes, PlainRoute, fast_routes
 from mock_server.http.middleware import JournalFaultMiddleware
 
 
@@ -88,18 +88,26 @@ def allowed_methods(app: FastAPI, scope: Scope) -> str:
     return ", ".join(sorted(methods))
 
 
-# The GETs a shared fake answers most, served past the router (http/fast_path.py).
-# the hot GETs: credits, a session's state, a render's poll (its download route is shadowed
-# by the poll's /lambda/{id}, so it stays with the router)
-FAST_GETS = (routes_session.credits, routes_session.state, routes_render.poll)
+# The requests a fake answers most, served past the router (http/fast_path.py), per
+# method: the seeds' flow and the hot GETs (not the render's download: the poll's
+# /lambda/{id} route shadows it)
+FAST_ROUTES = {
+    "GET": (routes_session.credits, routes_session.state, routes_render.poll),
+    "POST": (
+        routes_auth.anonymous_token,
+        routes_session.create_session,
+        routes_sse.run_sse,
+        routes_render.submit,
+    ),
+}
 
 
 def create_app(config: FakeConfig | None = None) -> FastAPI:
     return build_app(Fake(config))
 
 
-def build_app(fake: Fake, *, fast_gets: bool = True) -> FastAPI:
-    """`fast_gets=False`: every request through the router (the tests hold the fast path
+def build_app(fake: Fake, *, fast_path: bool = True) -> FastAPI:
+    """`fast_path=False`: every request through the router (the tests hold the fast path
     to it)."""
     app = FastAPI(
         title="nemo-fake",
@@ -167,9 +175,9 @@ def build_app(fake: Fake, *, fast_gets: bool = True) -> FastAPI:
             status_code=500,
         )
 
-    if fast_gets:
-        routes = fast_routes(app.router.routes, FAST_GETS)
-        app.add_middleware(FastGets, routes=routes, on_error=_fake_error)
+    if fast_path:
+        routes = {m: fast_routes(app.router.routes, h, m) for m, h in FAST_ROUTES.items()}
+        app.add_middleware(FastRoutes, routes=routes, on_error=_fake_error)
     app.add_middleware(AdminGuard, fake=fake)
     app.add_middleware(JournalFaultMiddleware, fake=fake)
     return app

@@ -1,5 +1,6 @@
-"""The GETs a shared fake answers most (credits, a session's state, a render's poll) handed straight to
-their endpoints, in front of FastAPI's routing: the router tries each route's pattern
+"""The requests a fake answers most (the flow's POSTs: token, session, `/run_sse`, export;
+the GETs: credits, a session's state, a render's poll) handed straight to their
+endpoints, in front of FastAPI's routing: the router tries each route's pattern
 in turn, and a route wraps every request in three more layers (a third of the app's CPU
 for a GET, by profile).
 
@@ -7,7 +8,7 @@ Only the routing is skipped, nothing around the endpoint: this middleware sits i
 the journal/fault middleware and the admin guard, a `FakeError` gets the app's own
 handler (as the route's exception wrapper would give it), and any other exception goes
 up to the same ServerErrorMiddleware. A route is served here only when no route before
-it in the router could take the same GET (`shadowed`), so the router would have picked
+it in the router could take the same request (`shadowed`), so the router would have picked
 the same endpoint. tests/mock_server/http/test_fast_path.py holds every answer, error and
 journal entry to the routed app's.
 """
@@ -42,28 +43,30 @@ class PlainRoute(Route):
         self.handler = handler
 
 
-def fast_routes(routes: Sequence[BaseRoute], handlers: Sequence[Handler]) -> list[PlainRoute]:
-    """The plain GET routes to these handlers that no earlier route shadows."""
+def fast_routes(
+    routes: Sequence[BaseRoute], handlers: Sequence[Handler], method: str = "GET"
+) -> list[PlainRoute]:
+    """The plain `method` routes to these handlers that no earlier route shadows."""
     chosen = []
     for index, route in enumerate(routes):
         if (
             isinstance(route, PlainRoute)
             and route.handler in handlers
-            and "GET" in (route.methods or ())
-            and not any(shadowed(route.path, earlier) for earlier in routes[:index])
+            and method in (route.methods or ())
+            and not any(shadowed(route.path, earlier, method) for earlier in routes[:index])
         ):
             chosen.append(route)
     return chosen
 
 
-def shadowed(path: str, earlier: BaseRoute) -> bool:
-    """Whether `earlier` might take a GET to a path that `path`'s template matches (when in
+def shadowed(path: str, earlier: BaseRoute, method: str = "GET") -> bool:
+    """Whether `earlier` might take a `method` request to a path that `path`'s template matches (when in
     doubt, yes: the route then goes through the router)."""
     if isinstance(earlier, WebSocketRoute):
         return False
     if not isinstance(earlier, Route):
         return True  # a mount, a host: not worth proving apart
-    if earlier.methods is not None and "GET" not in earlier.methods:
+    if earlier.methods is not None and method not in earlier.methods:
         return False
     mine, theirs = path.split("/"), earlier.path.split("/")
     return len(mine) == len(theirs) and all(
@@ -71,20 +74,32 @@ def shadowed(path: str, earlier: BaseRoute) -> bool:
     )
 
 
-class FastGets:
-    def __init__(self, app: ASGIApp, routes: Sequence[PlainRoute], on_error: ErrorHandler) -> None:
+class FastRoutes:
+    def __init__(
+        self, app: ASGIApp, routes: dict[str, Sequence[PlainRoute]], on_error: ErrorHandler
+    ) -> None:
+        """`routes`: per method, the routes `fast_routes` chose for it."""
         self.app = app
         self.on_error = on_error
-        self.exact = {r.path: r.handler for r in routes if not r.param_convertors}
-        self.templated = [(r.path_regex, r.handler) for r in routes if r.param_convertors]
+        self.exact = {
+            (method, r.path): r.handler
+            for method, chosen in routes.items()
+            for r in chosen
+            if not r.param_convertors
+        }
+        self.templated = {
+            method: [(r.path_regex, r.handler) for r in chosen if r.param_convertors]
+            for method, chosen in routes.items()
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
+        method = scope.get("method")
+        if scope["type"] == "http" and method in self.templated:
             path = get_route_path(scope)
-            handler = self.exact.get(path)
+            handler = self.exact.get((method, path))
             params: dict[str, str] = {}
             if handler is None:
-                for regex, candidate in self.templated:
+                for regex, candidate in self.templated[method]:
                     match = regex.match(path)
                     if match is not None:
                         handler, params = candidate, match.groupdict()

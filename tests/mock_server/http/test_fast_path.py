@@ -6,6 +6,7 @@ journal entry, every observed exchange and every exception must be equal."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +15,14 @@ from typing import Any
 import pytest
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from mock_server.app import FAST_GETS, build_app
+from mock_server.app import FAST_ROUTES, build_app
 from mock_server.config import FakeConfig
 from mock_server.domain.model import Effect, Render, Turn
 from mock_server.fake import Fake
-from mock_server.http.fast_path import FastGets, PlainRoute, fast_routes, shadowed
+from mock_server.http.fast_path import FastRoutes, PlainRoute, fast_routes, shadowed
 from mock_server.journal import Exchange
+from mock_server.testing.autoadvance import DeadlineTracker
+from tests.conftest import ATTRIBUTION
 
 CREDITS = "/api/credits/balance/simple"
 
@@ -44,7 +47,13 @@ class Side:
     exchanges: list[Exchange] = field(default_factory=list)
 
     async def call(
-        self, method: str, path: str, headers: dict[str, str], query: bytes = b"", root: str = ""
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        query: bytes = b"",
+        root: str = "",
+        body: bytes = b"",
     ) -> Reply:
         scope = {
             "type": "http",
@@ -62,8 +71,14 @@ class Side:
         }
         messages: list[dict[str, Any]] = []
 
+        received = False
+
         async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
+            nonlocal received
+            if received:  # the client stays connected: a disconnect listener just waits
+                await asyncio.get_running_loop().create_future()
+            received = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: dict[str, Any]) -> None:
             messages.append(message)
@@ -94,7 +109,7 @@ def sides(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Side
             token_ttl_seconds=3600,
         )
         fake = Fake(config)
-        side = Side(fake, build_app(fake, fast_gets=fast))
+        side = Side(fake, build_app(fake, fast_path=fast))
         fake.observers.append(side.exchanges.append)
         pair.append(side)
     yield pair[0], pair[1]
@@ -261,18 +276,26 @@ def test_a_root_path_is_routed_as_the_router_does(sides: tuple[Side, Side]) -> N
     assert not one.routed and one.messages[0]["status"] == 200
 
 
-def test_the_hot_gets_take_the_fast_path(tmp_path: Path) -> None:
+def test_the_hot_routes_take_the_fast_path(tmp_path: Path) -> None:
     fake = Fake(FakeConfig(data_dir=str(tmp_path)))
     app = build_app(fake)
-    routes = fast_routes(app.router.routes, FAST_GETS)
+    gets = fast_routes(app.router.routes, FAST_ROUTES["GET"], "GET")
     # the poll under both its paths; the download's route is shadowed by the poll's
-    assert sorted(r.path for r in routes) == [
+    assert sorted(r.path for r in gets) == [
         CREDITS,
         "/api/render/proxy/lambda/{render_id}",
         "/api/render/proxy/{render_id}",
         "/api/state/nemo_agent/{user}/{session_id}/latest",
     ]
-    assert any(m.cls is FastGets for m in app.user_middleware)
+    posts = fast_routes(app.router.routes, FAST_ROUTES["POST"], "POST")
+    assert sorted(r.path for r in posts) == [
+        "/api/auth/anonymous-token",
+        "/api/render/proxy/draft",
+        "/api/render/proxy/lambda",
+        "/api/tasks/me/with-session/nemo_agent",
+        "/run_sse",
+    ]
+    assert any(m.cls is FastRoutes for m in app.user_middleware)
     fake.close()
 
 
@@ -341,6 +364,76 @@ def test_a_renders_poll_is_the_routers(sides: tuple[Side, Side], tmp_path: Path)
     assert [e.status for e in fast.exchanges][:5] == [200, 200, 200, 200, 404]
     assert b'"status":"completed"' in fast.exchanges[0].body
     assert b'"status":"failed"' in fast.exchanges[3].body
+
+
+async def _driven(side: Side, path: str, headers: dict[str, str], body: Any) -> Reply:
+    """A POST whose answer may wait on API time (a `/run_sse` stream): the clock jumps to
+    the next deadline whenever the loop has run everything else."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", **headers}
+    call = asyncio.ensure_future(side.call("POST", path, headers, body=raw))
+    tracker = DeadlineTracker.of(side.fake.clock)
+    while not call.done():
+        await asyncio.sleep(0)
+        tracker.jump()
+    return call.result()
+
+
+def test_the_flows_posts_are_the_routers(sides: tuple[Side, Side]) -> None:
+    fast, routed = sides
+    ids = _history(fast.fake)
+    _history(routed.fake)
+    auth = {"Authorization": f"Bearer {ids['token']}"}
+    fresh = []  # a richer user's session with no draft yet, for a whole generation
+    for side in sides:
+        token, account = side.fake.mint_account(kind="registered", credits=1000)
+        with side.fake.service.lock:
+            session_id = side.fake.service.sessions.create(account, "new", "en").session_id
+        fresh.append((token.value, session_id))
+    assert fresh[0] == fresh[1]
+    client = {"X-Client-Id": "c-1"}
+    session = {"task_name": "project", "language": "en"}
+
+    rich = {"Authorization": f"Bearer {fresh[0][0]}"}
+
+    def run(text: str, session_id: str = fresh[0][1]) -> dict[str, Any]:
+        message = {"parts": [{"text": text}]}
+        return {
+            "app_name": "nemo_agent",
+            "user_id": "me",
+            "session_id": session_id,
+            "new_message": message,
+        }
+
+    export = {"id": "render_1", "sessionId": ids["session"], "draft": {"t": []}}
+    requests: list[tuple[str, dict[str, str], Any]] = [
+        ("/api/auth/anonymous-token", client, b""),
+        ("/api/auth/anonymous-token", client, b""),  # the same client again: rate-limited
+        ("/api/auth/anonymous-token", {}, b""),
+        ("/api/tasks/me/with-session/nemo_agent", auth, session),
+        ("/api/tasks/me/with-session/nemo_agent", auth, b"{nope"),
+        ("/api/tasks/me/with-session/nemo_agent", {}, session),
+        ("/run_sse", rich, run("make a 10-second video of a sunset")),
+        ("/run_sse", auth, run("hello", "sess_nope")),
+        ("/run_sse", auth, run("hello", ids["session"])),  # a turn still running: 409
+        ("/run_sse", auth, {"app_name": "nemo_agent"}),
+        ("/run_sse", auth, b"[1,"),
+        ("/run_sse", {}, run("hello")),
+        ("/api/render/proxy/lambda", {**auth, **ATTRIBUTION}, export),
+        ("/api/render/proxy/draft", auth, export),
+        ("/api/render/proxy/lambda", auth, b"nope"),
+    ]
+    for path, headers, body in requests:
+        one = _run(_driven(fast, path, headers, body))
+        other = _run(_driven(routed, path, headers, body))
+        _same(one, other)
+        assert other.routed and not one.routed
+    assert fast.journal() == routed.journal()
+    assert fast.exchanges == routed.exchanges
+    streams = [
+        e for e in fast.exchanges if e.headers["content-type"].startswith("text/event-stream")
+    ]
+    assert len(streams) == 1 and streams[0].body.count(b"data: ") > 10  # streamed whole
 
 
 @pytest.mark.parametrize(
