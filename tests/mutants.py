@@ -314,8 +314,8 @@ MUTANTS = [
         "fake-fast-path-takes-head",
         "HEAD on a GET-only route is the router's 405, fast path or not",
         "mock_server/http/fast_path.py",
-        'if scope["type"] == "http" and scope["method"] == "GET":',
-        'if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):',
+        'method = scope.get("method")',
+        'method = "GET" if scope.get("method") == "HEAD" else scope.get("method")',
     ),
     Mutant(
         "fake-head-timer-first-request-only",
