@@ -16,7 +16,7 @@ journal entry to the routed app's.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from starlette._utils import get_route_path
 from starlette.requests import Request
@@ -76,7 +76,7 @@ def shadowed(path: str, earlier: BaseRoute, method: str = "GET") -> bool:
 
 class FastRoutes:
     def __init__(
-        self, app: ASGIApp, routes: dict[str, Sequence[PlainRoute]], on_error: ErrorHandler
+        self, app: ASGIApp, routes: Mapping[str, Sequence[PlainRoute]], on_error: ErrorHandler
     ) -> None:
         """`routes`: per method, the routes `fast_routes` chose for it."""
         self.app = app
