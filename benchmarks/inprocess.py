@@ -28,6 +28,8 @@ the MP4 included), through a plain httpx.Client: the cost of the requests themse
 from __future__ import annotations
 
 import contextlib
+import cProfile
+import pstats
 import shutil
 import statistics
 import tempfile
@@ -244,6 +246,65 @@ def canned_app(exchanges: list[Exchange]) -> Callable[..., Awaitable[None]]:
     return app
 
 
+# Where a flow's time goes, by the code that spends it (a function's own time, callees
+# excluded), first match wins. The render job's threads and the bench's wait are left out.
+PROFILE_BUCKETS: list[tuple[str, tuple[str, ...]]] = [
+    ("httpx (the client, as in the floor)", ("/httpx/", "/http/cookiejar", "/urllib/")),
+    ("asyncio event loop", ("/asyncio/", "selectors.py")),
+    ("Starlette, FastAPI, anyio", ("/starlette/", "/fastapi/", "/anyio/")),
+    ("in-process transport, auto-advance, clock", ("mock_server/testing/", "mock_server/clock")),
+    (
+        "journal, fault middleware, secret masking",
+        ("mock_server/http/middleware", "mock_server/journal", "nemo_protocol/secrets"),
+    ),
+    (
+        "agent turn (plan, ids, draft edits, SSE frames)",
+        ("mock_server/agent/", "mock_server/rng", "mock_server/draft", "mock_server/stream"),
+    ),
+    (
+        "export and render bookkeeping",
+        ("mock_server/domain/renders", "mock_server/render_backend", "mock_server/assets"),
+    ),
+    ("JSON, pydantic", ("/json/", "compact_json", "orjson", "/pydantic", "mock_server/http/body")),
+    ("other fake code", ("mock_server/", "nemo_protocol/")),
+    # the export's queueing of the render job and its source checks, where the job's
+    # threads take the GIL from the request (wall time, not the request's CPU)
+    ("render job start (queue, file checks: GIL to its threads)", ("futures/thread", "pathlib")),
+]
+
+
+def profile_left(client: httpx.Client, fake: Fake, flows: int) -> dict[str, float]:
+    """The share of a flow's profiled time (cProfile, own time per function) by bucket,
+    in %: what is left to make cheaper. Profiling inflates call-heavy code, so shares
+    point at the next step rather than measure it."""
+    profile = cProfile.Profile()
+    for i in range(flows):
+        fake.reset()
+        profile.enable()
+        seeds_flow(client, fake, f"profile-{i}")
+        profile.disable()
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    shares: dict[str, float] = {name: 0.0 for name, _ in PROFILE_BUCKETS}
+    shares["other (interpreter, stdlib)"] = 0.0
+
+    def bucket(filename: str) -> str:
+        return next(
+            (n for n, marks in PROFILE_BUCKETS if any(m in filename for m in marks)),
+            "other (interpreter, stdlib)",
+        )
+
+    for (filename, _line, function), (_cc, _nc, own, _ct, callers) in stats.items():
+        if "acquire" in function or "seeds_flow" in function:  # waiting for the render job
+            continue
+        if filename == "~":  # a builtin: its time goes to the code that called it
+            for (caller, _l, _f), (*_counts, spent, _cum) in callers.items():
+                shares[bucket(caller)] += spent
+        else:
+            shares[bucket(filename)] += own
+    total = sum(shares.values()) or 1.0
+    return {name: round(100 * value / total, 1) for name, value in shares.items()}
+
+
 def _median_ms(values: list[float]) -> float:
     return round(statistics.median(values) * 1000, 3)
 
@@ -325,6 +386,7 @@ def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, 
                 if i >= warmup:
                     timings.append(timing)
                     in_app.append([e.duration_ms / 1000 for e in fake.journal.entries()])
+            left = profile_left(client, fake, flows=max(3, iterations // 2))
     finally:
         transport.close()
         fake.close()
@@ -377,6 +439,7 @@ def run(iterations: int = 10, warmup: int = 2, max_side: int = 64) -> dict[str, 
             name: _median_ms([run[k] for run in in_app if k < len(run)])
             for k, name in enumerate(names)
         },
+        "profile_left": left,
         # the calling thread's CPU per request, client included (the floor's beside it)
         "request_cpu_ms": {
             name: {

@@ -183,11 +183,39 @@ class _ThreadCpu:
         return {role: round(cpu, 2) for role, cpu in sorted(roles.items())}
 
 
+class _DecodeCpu:
+    """CPU seconds spent decoding video sources (the renderer's `Clip._pull`, wrapped while
+    the block runs), on whichever thread decodes: the decode+composite thread's split."""
+
+    def __init__(self) -> None:
+        self.cpu_s = 0.0
+
+    def __enter__(self) -> _DecodeCpu:
+        from mock_server.media.render import sources
+
+        self._original = pull = sources.Clip._pull
+
+        def timed(clip: Any) -> Any:
+            at = time.thread_time()
+            try:
+                return pull(clip)
+            finally:
+                self.cpu_s += time.thread_time() - at
+
+        sources.Clip._pull = timed  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from mock_server.media.render import sources
+
+        sources.Clip._pull = self._original  # type: ignore[method-assign]
+
+
 def worker_render(name: str) -> dict[str, Any]:
     from mock_server.media.render import render_draft
 
     out = WORK / f"render-{name}.mp4"
-    with _ThreadCpu() as threads:
+    with _ThreadCpu() as threads, _DecodeCpu() as decode:
         cpu, started = _cpu_s(), time.perf_counter()
         info = render_draft(DRAFTS[name], out, resolve=_resolve, fps=FPS)
         wall = time.perf_counter() - started
@@ -197,6 +225,7 @@ def worker_render(name: str) -> dict[str, Any]:
         "wall_s": round(wall, 3),
         "cpu_s": round(cpu, 3),
         "cpu_by_thread_s": threads.by_role(),
+        "decode_cpu_s": round(decode.cpu_s, 3),
         "video_s": info.duration,
         "size": f"{info.width}x{info.height}",
         "bytes": info.size,
@@ -227,13 +256,14 @@ def worker_floor(name: str) -> dict[str, Any]:
         ring=enc.PREFETCH + 2,
     )
     frames, composed_cpu = [], 0.0  # the copies' page faults are not the renderer's work
-    for i in range(n_frames):
-        copy = Yuv420.new(*canvas)
-        at = time.thread_time()
-        picture = compositor.picture(i)
-        composed_cpu += time.thread_time() - at
-        copy.copy_from(picture)
-        frames.append(copy)
+    with _DecodeCpu() as decode:
+        for i in range(n_frames):
+            copy = Yuv420.new(*canvas)
+            at = time.thread_time()
+            picture = compositor.picture(i)
+            composed_cpu += time.thread_time() - at
+            copy.copy_from(picture)
+            frames.append(copy)
     compositor.close()
     built = time.perf_counter() - started
 
@@ -269,6 +299,7 @@ def worker_floor(name: str) -> dict[str, Any]:
         "frames_built_s": round(built, 2),
         "alone_cpu_s": {
             "decode_composite": round(composed_cpu, 3),
+            "decode": round(decode.cpu_s, 3),
             "audio_mix": round(mixed_cpu, 3),
             "aac_encode": round(aac_cpu, 3),
         },
@@ -375,6 +406,8 @@ def run(reps: dict[str, int] | None = None) -> dict[str, Any]:
                 2,
             ),
             "render_cpu_by_thread_s": _medians([r["cpu_by_thread_s"] for r in renders]),
+            # Of the decode+composite thread: the sources' H.264 decoding.
+            "render_decode_cpu_s": median([r["decode_cpu_s"] for r in renders]),
             "alone_cpu_s": _medians([f["alone_cpu_s"] for f in floors]),
             "render_peak_rss_mb": max(r["peak_rss_mb"] for r in renders),
             "floor_peak_rss_mb": max(f["peak_rss_mb"] for f in floors),

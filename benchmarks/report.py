@@ -612,21 +612,36 @@ def _inprocess(i: dict[str, Any] | None) -> list[str]:
         "How the transport works now: a sync caller runs the app on its own thread's event "
         "loop (no hand-off to a loop thread), a response finished by the time its head "
         "arrives is returned whole, and the manual clock is jumped by the fixture's "
-        "`DeadlineTracker` as soon as the loop has nothing ready to run (no spinning). The "
+        "`DeadlineTracker` as soon as the loop has nothing ready to run (no spinning, no "
+        "idle turn first; the clock itself records its sleepers' deadlines). The "
         "render job's threads are shared by every `Fake` of the process, started on first "
         "use (`mock_server.pools`): the export only queues the synthesis and a callback "
-        "queues the encode. What is left in the app: "
-        f"the export ({export:.2f} ms) validates the draft, computes the render key and "
-        "queues the job (its synthesis threads then compete with the rest of the request "
-        "for the GIL); "
+        "queues the encode; a job starts a few milliseconds after it is queued, so the "
+        "request that queued it finishes before the job's threads want the GIL. What is "
+        f"left in the app: the export ({export:.2f} ms) validates the draft, computes the "
+        "render key and queues the job; "
         f"`/run_sse` ({sse:.2f} ms, the reader's time between frames included) plans the "
-        f"agent turn and sends its {i['sse_chunks']} frames, one clock jump and one "
-        "event-loop run per frame, through Starlette's streaming response (a task group "
-        f"listening for disconnects); the download ({download:.2f} ms) sends the MP4 in "
-        "64 KiB chunks (read on the loop, no thread "
-        f"hops); the other four requests take {rest:.2f} ms together.",
+        f"agent turn (the message's reading cached) and sends its {i['sse_chunks']} frames, "
+        "one clock jump and two event-loop turns per frame (a bare future per clock wait, "
+        "the disconnect listened for by one plain asyncio task, no task group); "
+        f"the download ({download:.2f} ms) sends the MP4 in 64 KiB chunks (read on the "
+        f"loop, no thread hops, no task group); the other four requests take {rest:.2f} ms "
+        "together.",
         "",
     ]
+    left = i.get("profile_left") or {}
+    if left:
+        lines += [
+            "Where a flow's time goes now (cProfile over a few more flows, each function's "
+            "own time by the code it belongs to, a builtin's time to its caller; the render "
+            "job's threads and the bench's wait left out; profiling inflates call-heavy "
+            "code, so the shares point at the next step rather than measure it):",
+            "",
+        ]
+        lines += _table(
+            ["code", "share"],
+            [[k, f"{v:.1f} %"] for k, v in sorted(left.items(), key=lambda kv: -kv[1])],
+        )
     return lines
 
 
@@ -695,24 +710,34 @@ def _render_cpu(drafts: dict[str, Any]) -> list[str]:
         "the same work measured alone in the floor's process: the video encode (the floor), "
         "the AAC encode of the very samples the render mixes, the mix, and decoding plus "
         "compositing every picture. *Encoder work* is the floor plus that AAC encode: what "
-        "any renderer writing this MP4 must spend.",
+        "any renderer writing this MP4 must spend; *transcode work* adds decoding the "
+        "sources alone: what any renderer that reads these H.264 clips must spend.",
         "",
     ]
     rows = []
     for name, d in drafts.items():
         t, alone = d["render_cpu_by_thread_s"], d["alone_cpu_s"]
+        decoded = d.get("render_decode_cpu_s")
+        decoded_alone = alone.get("decode")
+        # transcode work: the encoder work plus decoding the sources, alone
+        transcode = d["av_floor_cpu_s"] + decoded_alone if decoded_alone is not None else None
         rows.append(
             [
                 name,
                 f"{d['render_cpu_s']:.2f} s",
                 f"{t.get('x264_threads', 0):.2f} + {t.get('main', 0):.2f} s",
-                f"{t.get('decode_composite', 0):.2f} s",
+                f"{t.get('decode_composite', 0):.2f} s"
+                + (f" ({decoded:.2f} s decoding)" if decoded is not None else ""),
                 f"{t.get('audio', 0):.2f} s",
                 f"{d['floor_cpu_s']:.2f} s",
                 f"{alone['aac_encode']:.2f} s",
                 f"{alone['audio_mix']:.2f} s",
-                f"{alone['decode_composite']:.2f} s",
+                f"{alone['decode_composite']:.2f} s"
+                + (f" ({decoded_alone:.2f} s decoding)" if decoded_alone is not None else ""),
                 f"{d['av_floor_cpu_s']:.2f} s ({_x(d['cpu_ratio_av'])})",
+                "-"
+                if transcode is None
+                else f"{transcode:.2f} s ({_x(round(d['render_cpu_s'] / transcode, 2))})",
             ]
         )
     lines += _table(
@@ -727,6 +752,7 @@ def _render_cpu(drafts: dict[str, Any]) -> list[str]:
             "mix",
             "decode+composite",
             "encoder work (render / it)",
+            "transcode work (render / it)",
         ],
         rows,
     )
@@ -735,9 +761,10 @@ def _render_cpu(drafts: dict[str, Any]) -> list[str]:
         "the encode. What the render adds to the encoder work is decoding its sources (the "
         "decode+composite thread is nearly all H.264 decoding: a picture is composed only "
         "when something on screen changed, a title is rasterised once) and mixing the audio. "
-        "That runs on worker threads beside the encoder, so on idle cores it overlaps it; "
-        "when other processes hold the cores (see the machine share above) it cannot, and "
-        "the wall ratio approaches the CPU ratio. Peak RSS stays flat with length (sources "
+        "That runs on worker threads beside the encoder, at idle priority (Linux "
+        "`SCHED_IDLE`: they take the cycles x264 leaves idle rather than delay it), so on "
+        "idle cores it overlaps it; when other processes hold the cores (see the machine "
+        "share above) it cannot, and the wall ratio approaches the CPU ratio. Peak RSS stays flat with length (sources "
         "open only while on screen, audio mixed in blocks, a few frames in flight).",
         "",
     ]

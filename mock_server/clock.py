@@ -2,7 +2,8 @@
 
 API time is epoch seconds. Nothing in the fake reads `time.time()` directly; jobs derive
 their state from (start, duration, clock.now()) on read, and streams wait with
-`await clock.sleep_until(t)`, which wakes early when the clock is advanced.
+`await clock.sleep_until(t)`, which wakes early when the clock is advanced. The clock
+knows every deadline it is waited for (`next_deadline`): auto-advance jumps to it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class Clock:
         self, mode: ClockMode = "real", time_scale: float = 1.0, start: float | None = None
     ) -> None:
         self._lock = threading.Lock()
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        # every sleeper: its wake-up future -> (its loop, the API time it waits for)
+        self._waiters: dict[asyncio.Future[None], tuple[asyncio.AbstractEventLoop, float]] = {}
         self._configure(mode, time_scale, start)
 
     def _configure(self, mode: ClockMode, time_scale: float, start: float | None) -> None:
@@ -76,36 +78,44 @@ class Clock:
 
     def _wake_all(self) -> None:
         with self._lock:
-            waiters = list(self._waiters)
+            waiters = list(self._waiters.items())
         here = asyncio._get_running_loop()
-        for loop, event in waiters:
+        for waiter, (loop, _) in waiters:
             if loop is here:  # this thread's own loop: no wake-up through its self-pipe
-                event.set()
+                _wake(waiter)
                 continue
             try:
-                loop.call_soon_threadsafe(event.set)
+                loop.call_soon_threadsafe(_wake, waiter)
             except RuntimeError:  # loop closed: its sleeper is gone
                 pass
 
     async def sleep_until(self, deadline: float) -> None:
+        """Return once API time reaches `deadline`: re-checked whenever the clock is
+        advanced or reconfigured (and, off the manual clock, when the real time it
+        stands for has passed). A bare future per wait: under the manual clock an SSE
+        frame costs one of these, so no Event or wait_for around it."""
         loop = asyncio.get_running_loop()
         while True:
-            remaining = deadline - self.now()
-            if remaining <= 0:
-                return
-            event = asyncio.Event()
-            key = (loop, event)
             with self._lock:
-                self._waiters.add(key)
-            try:
+                remaining = deadline - self._now_locked()
+                if remaining <= 0:
+                    return
+                waiter: asyncio.Future[None] = loop.create_future()
+                self._waiters[waiter] = (loop, deadline)
                 timeout = self.real_seconds(remaining)
-                try:
-                    await asyncio.wait_for(event.wait(), timeout=timeout)
-                except TimeoutError:
-                    pass
+            timer = None if timeout is None else loop.call_later(timeout, _wake, waiter)
+            try:
+                await waiter
             finally:
+                if timer is not None:
+                    timer.cancel()
                 with self._lock:
-                    self._waiters.discard(key)
+                    self._waiters.pop(waiter, None)
+
+    def next_deadline(self) -> float | None:
+        """The earliest API time a coroutine waits for (None when none waits)."""
+        with self._lock:
+            return min((deadline for _, deadline in self._waiters.values()), default=None)
 
     async def sleep(self, api_seconds: float) -> None:
         await self.sleep_until(self.now() + api_seconds)
@@ -115,6 +125,11 @@ class Clock:
         """How many coroutines wait on API time (tests use it to know a stream is parked)."""
         with self._lock:
             return len(self._waiters)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 LATEST = 253_402_300_799.0  # 9999-12-31T23:59:59Z, the last instant RFC 3339 can write

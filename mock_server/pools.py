@@ -7,7 +7,10 @@ next test to compete with. Here an export only queues its job. Each `Fake` cance
 own queued jobs when it closes or resets; a running job finishes unused.
 
 The threads run at a lower scheduling priority (Linux: `nice` per thread), so a render
-that is busy on both cores does not slow the requests that follow its submission.
+that is busy on both cores does not slow the requests that follow its submission; and a
+job starts `START_AFTER` real seconds after it is queued, so the request that queued it
+finishes first instead of handing the GIL to the job at its next system call (a file
+check, the event loop's poll) and waiting for it to come back.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -22,6 +26,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 NICENESS = 5  # added to the worker threads' nice value: requests first, renders next
+START_AFTER = 0.003  # real seconds between queueing a job and running it
 
 
 def _lower_priority() -> None:
@@ -42,13 +47,18 @@ class SharedPool:
         self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., T], /, *args: Any) -> Future[T]:
+        """`fn(*args)` on a worker, `START_AFTER` seconds from now; the job can be
+        cancelled until it starts (and is, if the pool shuts down first)."""
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
                     self.workers, thread_name_prefix=self.name, initializer=_lower_priority
                 )
             pool = self._pool
-        return pool.submit(fn, *args)
+        job: Future[T] = Future()
+        queued = pool.submit(_run_later, job, fn, args)
+        queued.add_done_callback(lambda done: job.cancel() if done.cancelled() else None)
+        return job
 
     @property
     def started(self) -> bool:
@@ -59,6 +69,18 @@ class SharedPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_later(job: Future[T], fn: Callable[..., T], args: tuple[Any, ...]) -> None:
+    time.sleep(START_AFTER)  # off the GIL: the request that queued the job goes on
+    if not job.set_running_or_notify_cancel():
+        return  # cancelled meanwhile: never run
+    try:
+        result = fn(*args)
+    except BaseException as exc:  # the job's own failure, for whoever waits on it
+        job.set_exception(exc)
+    else:
+        job.set_result(result)
 
 
 # generated clips and BGM (mock_server.assets), then the encodes (mock_server.render_backend)

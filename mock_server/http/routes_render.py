@@ -79,7 +79,7 @@ async def settle(request: Request, render: Render) -> None:
     fake = fake_of(request)
     with fake.service.lock:
         job = fake.service.renders.awaiting_encoder(render)
-    if job is not None:
+    if job is not None and not job.done():  # a finished encode: nothing to wait for
         # shielded: giving up waiting must not cancel a job still queued for the encoder
         waited = asyncio.shield(asyncio.wrap_future(job))
         with contextlib.suppress(Exception):  # a failure shows as status "failed"

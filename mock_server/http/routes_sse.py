@@ -15,8 +15,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from mock_server.http.body import JSONRejected, parse_json, read_body
+from mock_server.http.disconnect import listens_for_disconnect, until_disconnect
 from mock_server.http.envelopes import JSONBytes
 from mock_server.http.request import authenticate, base_url, fake_of
 from mock_server.stream import play_turn
@@ -107,8 +109,21 @@ async def run_sse(request: Request) -> Response:
         streaming=parsed.streaming,
         base_url=base_url(request),
     )
-    return StreamingResponse(
+    return EventStreamResponse(
         stream,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+class EventStreamResponse(StreamingResponse):
+    """Starlette's StreamingResponse, same bytes and same end on a client's disconnect,
+    without its anyio task group per response (mock_server.http.disconnect)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not listens_for_disconnect(scope):
+            await super().__call__(scope, receive, send)
+            return
+        await until_disconnect(lambda: self.stream_response(send), receive)
+        if self.background is not None:
+            await self.background()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,31 +36,15 @@ REAL_POLL = 0.0005  # real seconds to wait when the app is busy off the clock (a
 
 
 class DeadlineTracker:
-    """Records the API times the fake's coroutines wait for (`Clock.sleep_until`, wrapped
-    on this one clock instance) and can jump the clock to the earliest of them."""
+    """Jumps a clock to the earliest API time its coroutines wait for (the clock records
+    every `sleep_until` deadline itself: `Clock.next_deadline`)."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._lock = threading.Lock()
-        self._pending: dict[int, float] = {}
-        self._ids = itertools.count()
         self._holds = 0
         self.enabled = True
         self.jumps = 0
-        original = clock.sleep_until
-
-        async def sleep_until(deadline: float) -> None:
-            key = next(self._ids)
-            with self._lock:
-                self._pending[key] = deadline
-            try:
-                await original(deadline)
-            finally:
-                with self._lock:
-                    self._pending.pop(key, None)
-
-        # An instance attribute shadows the method: Clock.sleep() calls it too.
-        setattr(clock, "sleep_until", sleep_until)  # noqa: B010
 
     @classmethod
     def of(cls, clock: Clock) -> DeadlineTracker:
@@ -77,12 +60,10 @@ class DeadlineTracker:
         return self.enabled and self._holds == 0 and self.clock.mode == "manual"
 
     def next_deadline(self) -> float | None:
-        with self._lock:
-            return min(self._pending.values(), default=None)
+        return self.clock.next_deadline()
 
     def waiting(self) -> int:
-        with self._lock:
-            return len(self._pending)
+        return self.clock.sleepers
 
     def jump(self) -> bool:
         """Advance to the earliest pending deadline. True if a sleeper is (now) due —
@@ -115,7 +96,9 @@ class DeadlineTracker:
         loop = asyncio.get_running_loop()
         pause = REAL_POLL
         while not ready():
-            for _ in range(YIELDS):
+            # nothing ready to run (the app parked on the clock, as between two SSE
+            # frames): jump at once, without an idle turn of the loop first
+            for _ in range(YIELDS if _runnable(loop) else 0):
                 await asyncio.sleep(0)
                 if ready():
                     return

@@ -314,7 +314,7 @@ class _OwnLoopBody(httpx.SyncByteStream):
         while True:
             item = self.run.queued_chunk()
             if item is _NOTHING:
-                chunk = self.loop.run_until_complete(self.run.next_chunk())
+                chunk = self._wait_for_chunk()
             elif item is _END:
                 return
             elif isinstance(item, BaseException):
@@ -324,6 +324,37 @@ class _OwnLoopBody(httpx.SyncByteStream):
             if chunk is None:
                 return
             yield chunk
+
+    def _wait_for_chunk(self) -> bytes | None:
+        """`run_until_complete(next_chunk())`, one loop turn shorter for a chunk in the
+        middle of a stream: the loop stops in the turn the chunk arrives (the app has
+        parked again by then) instead of a turn later, in the done callback. The end of
+        the body (or an error) stops it the usual way, a turn later, so the app's
+        remaining work (the journal's record of the response) runs before we return."""
+        loop = self.loop
+        armed = True  # stop the loop when done (not once abandoned, see below)
+
+        async def next_chunk() -> bytes | None:
+            try:
+                chunk = await self.run.next_chunk()
+            except BaseException:
+                if armed:
+                    loop.call_soon(loop.stop)
+                raise
+            if armed:
+                loop.stop() if chunk is not None else loop.call_soon(loop.stop)
+            return chunk
+
+        task = loop.create_task(next_chunk())
+        try:
+            loop.run_forever()
+        finally:
+            if not task.done():  # interrupted (e.g. KeyboardInterrupt): abandoned
+                armed = False
+                task.cancel()
+        if not task.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        return task.result()
 
     def close(self) -> None:
         if not self.run.task.done():

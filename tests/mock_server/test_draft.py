@@ -142,3 +142,15 @@ def test_filters_fades_transitions_text_roles() -> None:
     assert 'Text: "SALE" (8-10s)' in drafts.summary(over)
     assert drafts.without_bgm(full_draft())["t"][1]["tt"] == 7
     assert drafts.with_volume(full_draft(), 0.8)["t"][1]["sg"][0]["vol"] == 0.8
+
+
+def test_json_copy_is_a_deep_copy_of_json_data() -> None:
+    d = full_draft()
+    d["m"]["extra"] = {"flags": [True, None, 1.5, "x"], "tuple": ([1], 2)}
+    copied = drafts.json_copy(d)
+    assert copied == d == copy.deepcopy(d)
+    copied["t"][0]["sg"][0]["n"] = "changed"
+    copied["m"]["extra"]["flags"].append(0)
+    copied["m"]["extra"]["tuple"][0].append(9)  # not JSON: deep-copied the standard way
+    assert d["t"][0]["sg"][0]["n"] == "city timelapse"
+    assert d["m"]["extra"] == {"flags": [True, None, 1.5, "x"], "tuple": ([1], 2)}

@@ -112,3 +112,37 @@ def test_close_cancels_only_its_own_queued_work(tmp_path: Path) -> None:
         gate.set()
     assert kept.result(timeout=120).is_file()
     assert all(b.result(timeout=30) for b in blockers)
+
+
+def test_a_job_starts_after_its_request_and_can_be_cancelled_until_then() -> None:
+    pool = SharedPool("nemo-test-later", 1)
+    ran: list[str] = []
+    try:
+        gate = threading.Event()
+        blocker = pool.submit(gate.wait, 30)
+        dropped = pool.submit(ran.append, "dropped")  # queued behind the blocker
+        assert dropped.cancel() and dropped.cancelled()
+        gate.set()
+        assert blocker.result(timeout=30)
+        assert pool.submit(ran.append, "kept").result(timeout=30) is None
+        failing = pool.submit(int, "not a number")
+        assert isinstance(failing.exception(timeout=30), ValueError)
+    finally:
+        pool.shutdown()
+    assert ran == ["kept"]
+
+
+def test_a_shutdown_cancels_the_jobs_still_queued() -> None:
+    pool = SharedPool("nemo-test-shutdown", 1)
+    gate, started = threading.Event(), threading.Event()
+
+    def first() -> bool:
+        started.set()
+        return gate.wait(30)
+
+    running = pool.submit(first)
+    queued = pool.submit(gate.wait, 30)
+    assert started.wait(30)  # the first job runs, the second waits in the queue
+    pool.shutdown()
+    gate.set()
+    assert queued.cancelled() and running.result(timeout=30)

@@ -8,10 +8,16 @@ same order as they would be inline, so the file is the same byte for byte.
 A render therefore keeps about two cores busy by itself (the calling thread, these two
 workers, x264's `ENCODER_THREADS`, one decoder thread per open clip): a scheduler running
 renders side by side on 2 cores gains no throughput from more than one at a time.
+
+The encoder is the critical path: x264's frame threads wait on one another and on the
+calling thread, and leave part of the cores idle in between. The two workers run at idle
+priority (Linux `SCHED_IDLE`), so they take those idle cycles instead of delaying x264 when
+it wants both cores; a queue several pictures deep carries them over the busy moments.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from fractions import Fraction
@@ -34,8 +40,10 @@ ENCODER_THREADS = 3
 VIDEO_OPTIONS = {"preset": "ultrafast", "crf": "23"}
 AUDIO_BIT_RATE = 128_000
 # FFmpeg's AAC encoder with its "fast" coder: half the CPU of the default "twoloop" on
-# music (0.28 s vs 0.55 s for 30 s stereo, measured), at a few % fewer bytes.
-AUDIO_OPTIONS = {"aac_coder": "fast"}
+# music (0.28 s vs 0.55 s for 30 s stereo, measured), at a few % fewer bytes. Mid/side
+# stereo off: its per-band search was 40 % of what was left (the benchmark's 30 s BGM:
+# 0.50 s -> 0.31 s of CPU, medians of 3; 0.4 % fewer bytes at the same bit rate).
+AUDIO_OPTIONS = {"aac_coder": "fast", "aac_ms": "0"}
 # Audio is mixed and handed to the AAC encoder half a second at a time: PyAV cuts it into
 # the encoder's 1024-sample frames, so per-block Python work is paid 47 times less often.
 AUDIO_CHUNK = SAMPLE_RATE // 2
@@ -112,9 +120,26 @@ def run_pipeline(
             audio.close()
 
 
+def run_at_idle_priority() -> bool:
+    """Put the calling thread under the `SCHED_IDLE` policy: it runs when a core would
+    otherwise idle, and any other thread waking up takes the core from it. False where
+    that is not available (not Linux, or refused by a sandbox): it runs as before. A
+    thread cannot come back from it without privileges, so call it only on a thread
+    that ends with its job."""
+    idle = getattr(os, "SCHED_IDLE", None)
+    if idle is None:
+        return False
+    try:
+        os.sched_setscheduler(0, idle, os.sched_param(0))  # 0: the calling thread
+    except OSError:
+        return False
+    return True
+
+
 class _Worker:
     """A daemon thread feeding a bounded queue; an exception it raises is handed over
-    and raised on the consuming side. `close()` stops it and waits for it."""
+    and raised on the consuming side. `close()` stops it and waits for it. It runs at
+    idle priority (the encoder first)."""
 
     def __init__(self, name: str, depth: int) -> None:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
@@ -122,6 +147,7 @@ class _Worker:
         self._thread = threading.Thread(target=self._guarded, name=name, daemon=True)
 
     def _guarded(self) -> None:
+        run_at_idle_priority()
         try:
             self._run()
         except BaseException as exc:  # raised in the consuming thread by _get()

@@ -112,3 +112,29 @@ def test_never_raises_on_odd_input() -> None:
         "1:2:3 4:5",
     ]:
         assert understand(text).act
+
+
+def test_readings_are_cached_per_message_and_session_and_cannot_be_changed_through() -> None:
+    import importlib
+
+    module = importlib.import_module("mock_server.agent.understand")  # the package's
+    # `understand` attribute is the function
+
+    message = "a lighthouse at dawn, 8 seconds, vertical"
+    fresh = module.read(message, EMPTY)
+    first = understand(message, EMPTY)
+    assert first == fresh and understand(message, EMPTY) == fresh
+    first.scores["question"] = 99.0  # a caller's copy: the next reading is untouched
+    assert understand(message, EMPTY).scores == fresh.scores
+    # the session is part of the key: an awaited answer reads the same words differently
+    assert understand("make me a video", EMPTY).act == "ask"
+    awaiting = SessionView(awaiting_answer=True)
+    assert understand("a fox in the snow", awaiting) == module.read("a fox in the snow", awaiting)
+    hits = module._cached.cache_info().hits
+    understand(message, EMPTY)
+    assert module._cached.cache_info().hits == hits + 1
+    # a very long message is read afresh (the cache holds short keys only)
+    long = "a sunset " * (module.CACHED_CHARS // 9 + 1)
+    size = module._cached.cache_info().currsize
+    assert understand(long, EMPTY) == module.read(long, EMPTY)
+    assert module._cached.cache_info().currsize == size
