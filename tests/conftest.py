@@ -3,8 +3,11 @@ transport (the same app uvicorn serves)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +19,51 @@ from mock_server.fake import Fake
 from mock_server.testing import StreamingTransport
 from mock_server.testing.conformance import ContractChecker
 from tests.json_identity import stdlib_mismatch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Modules whose tests take seconds each (`pytest --durations`), run first, longest first:
+# with `-n 2` the suite then ends on short tests and neither worker idles at the end.
+LONGEST_FIRST = (
+    "tests/packaging/test_consumer_project.py",
+    "tests/zoo/test_zoo.py",
+    "tests/mock_server/testing/test_conformance_stateful.py",
+    "tests/mock_server/testing/test_client_machine.py",
+    "tests/contract/test_fuzz_schemathesis.py",
+    "tests/test_readme.py",
+    "tests/e2e/",
+    "tests/mock_server/recording/test_recording_cli.py",
+    "tests/client/test_against_fake.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest groups the items by their fixtures' scope
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        starts = (i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix))
+        return next(starts, len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each module keeps its order
+    for item in items:
+        if not _runs_the_client(item.path):
+            item.add_marker(pytest.mark.no_cover)
+
+
+# `--cov` measures `client` only (pyproject.toml); a 3.11 trace function slows every line
+# it sees by a third, so pytest-cov traces only the tests of modules that use the client
+# in-process (the fake never imports it: an import-linter contract). Subprocesses are not
+# measured either way.
+USES_THE_CLIENT = re.compile(
+    r"^\s*(?:from|import)\s+client\b|import(?:orskip|_module)\(\s*[\"']client\b", re.M
+)
+
+
+@cache
+def _runs_the_client(path: Path) -> bool:
+    return "client" in path.relative_to(ROOT).parts[:2] or bool(
+        USES_THE_CLIENT.search(path.read_text(encoding="utf-8"))
+    )
+
 
 ATTRIBUTION = {
     "X-Skill-Source": "nemo-fake-tests",

@@ -83,7 +83,8 @@ def test_a_close_sends_the_pending_bytes_first_and_other_calls_pass_through() ->
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Fake, int]]:
-    fake = Fake(FakeConfig(data_dir=str(tmp_path)))
+    # a scaled clock: the chat's 3 s warm-up before its greeting passes in 3 ms
+    fake = Fake(FakeConfig(data_dir=str(tmp_path), clock="scaled", time_scale=0.001))
     with ServerThread(build_app(fake)) as url:
         yield fake, int(url.rsplit(":", 1)[1])
     fake.close()
